@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SR3Study",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "studygen", targets: ["StudyGen"]),
+        .executable(name: "studyserver", targets: ["StudyServer"]),
+        .library(name: "SR3Core", targets: ["SR3Core"]),
+        .library(name: "StudyKit", targets: ["StudyKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System C libraries, through module maps.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+
+        // The SR3 model: tensors, kernels, U-Net, checkpoints, resampling, samplers. Knows nothing of studies.
+        .target(name: "SR3Core", dependencies: ["COpenBLAS"]),
+        // Images at the edges: PNG through libpng, uint8 <-> tensor, crops, metrics (PSNR, SSIM, consistency).
+        .target(name: "Imaging", dependencies: ["CPNG", "SR3Core"]),
+        // The study as values: definitions, manifest, trial design, answered-trial records. Pure.
+        .target(name: "StudyKit", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The study database: GRDB schema, migrations and records.
+        .target(name: "StudyStore", dependencies: [
+            "StudyKit", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Statistics over answered trials: fool rates, intervals, reports. Pure.
+        .target(name: "StudyStats", dependencies: ["StudyKit"]),
+        // `studygen build`: from a definition to stimuli + manifest, running every model.
+        .target(name: "StudyBuilder", dependencies: [
+            "StudyKit", "Imaging", "SR3Core", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The participant-facing HTTP server and its JSON API.
+        .target(name: "StudyServerCore", dependencies: [
+            "StudyKit", "StudyStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "StudyGen", dependencies: [
+            "StudyBuilder", "StudyKit", "Imaging", "SR3Core",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "StudyServer", dependencies: [
+            "StudyServerCore", "StudyStore", "StudyStats", "StudyKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "SR3CoreTests", dependencies: ["SR3Core"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SR3Core"]),
+        .testTarget(name: "StudyKitTests", dependencies: ["StudyKit"]),
+        .testTarget(name: "StudyBuilderTests", dependencies: ["StudyBuilder", "StudyKit", "Imaging", "SR3Core"]),
+        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "StudyKit"]),
+        .testTarget(name: "StudyServerTests", dependencies: ["StudyServerCore", "StudyStore", "StudyKit"]),
+    ]
+)

@@ -1,0 +1,77 @@
+import Foundation
+
+/// One recorded answer joined with its design: the row every statistic and export is computed from.
+/// Built by StudyStore from the database and the manifest; the statistics take arrays of these.
+public struct AnsweredTrial: Codable, Sendable, Equatable {
+    public var participant: String
+    public var session: String
+    public var sequence: String
+    public var task: String
+    public var trialIndex: Int
+    public var kind: TrialKind
+    public var image: String
+    public var model: String
+    public var modelSide: Side
+    public var choice: Side
+    /// Milliseconds from the images' offset to the answer.
+    public var responseMs: Double
+    /// Onset-to-offset time measured with requestAnimationFrame timestamps; nil if the client sent none.
+    public var exposureMs: Double?
+    public var frames: Int?
+    /// Exposure deviated beyond tolerance, or the page lost visibility or focus during it.
+    public var flagged: Bool
+    /// The session reached the completion screen.
+    public var sessionComplete: Bool
+
+    /// The participant picked the model's output (or the foil) over the ground truth.
+    public var fooled: Bool { choice == modelSide }
+
+    enum CodingKeys: String, CodingKey {
+        case participant, session, sequence, task, kind, image, model, choice, frames, flagged, fooled
+        case trialIndex = "trial_index", modelSide = "model_side", responseMs = "response_ms"
+        case exposureMs = "exposure_ms", sessionComplete = "session_complete"
+    }
+
+    public init(participant: String, session: String, sequence: String, task: String, trialIndex: Int,
+                kind: TrialKind, image: String, model: String, modelSide: Side, choice: Side,
+                responseMs: Double, exposureMs: Double? = nil, frames: Int? = nil,
+                flagged: Bool = false, sessionComplete: Bool = true) {
+        self.participant = participant; self.session = session; self.sequence = sequence; self.task = task
+        self.trialIndex = trialIndex; self.kind = kind; self.image = image; self.model = model
+        self.modelSide = modelSide; self.choice = choice; self.responseMs = responseMs
+        self.exposureMs = exposureMs; self.frames = frames; self.flagged = flagged
+        self.sessionComplete = sessionComplete
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            participant: try c.decode(String.self, forKey: .participant),
+            session: try c.decode(String.self, forKey: .session),
+            sequence: try c.decode(String.self, forKey: .sequence),
+            task: try c.decode(String.self, forKey: .task),
+            trialIndex: try c.decode(Int.self, forKey: .trialIndex),
+            kind: try c.decode(TrialKind.self, forKey: .kind),
+            image: try c.decode(String.self, forKey: .image),
+            model: try c.decode(String.self, forKey: .model),
+            modelSide: try c.decode(Side.self, forKey: .modelSide),
+            choice: try c.decode(Side.self, forKey: .choice),
+            responseMs: try c.decode(Double.self, forKey: .responseMs),
+            exposureMs: try c.decodeIfPresent(Double.self, forKey: .exposureMs),
+            frames: try c.decodeIfPresent(Int.self, forKey: .frames),
+            flagged: try c.decodeIfPresent(Bool.self, forKey: .flagged) ?? false,
+            sessionComplete: try c.decodeIfPresent(Bool.self, forKey: .sessionComplete) ?? true)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(participant, forKey: .participant); try c.encode(session, forKey: .session)
+        try c.encode(sequence, forKey: .sequence); try c.encode(task, forKey: .task)
+        try c.encode(trialIndex, forKey: .trialIndex); try c.encode(kind, forKey: .kind)
+        try c.encode(image, forKey: .image); try c.encode(model, forKey: .model)
+        try c.encode(modelSide, forKey: .modelSide); try c.encode(choice, forKey: .choice)
+        try c.encode(fooled, forKey: .fooled); try c.encode(responseMs, forKey: .responseMs)
+        try c.encodeIfPresent(exposureMs, forKey: .exposureMs); try c.encodeIfPresent(frames, forKey: .frames)
+        try c.encode(flagged, forKey: .flagged); try c.encode(sessionComplete, forKey: .sessionComplete)
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+
+/// What a researcher writes in `studies/<name>/study.yaml`. Keys are snake_case in the file.
+/// Optional keys take the defaults below, which reproduce the SR3 paper's study.
+public struct StudyDefinition: Codable, Sendable, Equatable {
+    public var name: String
+    public var title: String
+    public var seed: UInt64
+    public var hrSize: Int
+    public var lrSize: Int
+    public var images: ImageSource
+    public var models: [ModelSpec]
+    public var tasks: [TaskSpec]
+    public var exposureMs: Int
+    /// A trial whose measured exposure differs from `exposureMs` by more than this is flagged.
+    public var exposureToleranceMs: Int
+    /// Distinct source images each participant sees within a task (the paper: 50 of 100).
+    public var imagesPerParticipant: Int
+    /// Planned participants per task; the design holds at least this many sequences per task.
+    public var participantsPerTask: Int
+    public var practiceTrials: Int
+    /// Catch trials (truth against an obviously broken image) per main trial, e.g. 0.1.
+    public var catchRate: Double
+    public var display: DisplaySpec
+    public var exclusions: ExclusionRules
+    public var analysis: AnalysisSettings
+    public var texts: StudyTexts
+    public var completion: CompletionSpec
+    public var assignment: AssignmentSpec
+
+    enum CodingKeys: String, CodingKey {
+        case name, title, seed, images, models, tasks, display, exclusions, analysis, texts, completion, assignment
+        case hrSize = "hr_size", lrSize = "lr_size", exposureMs = "exposure_ms"
+        case exposureToleranceMs = "exposure_tolerance_ms"
+        case imagesPerParticipant = "images_per_participant"
+        case participantsPerTask = "participants_per_task"
+        case practiceTrials = "practice_trials", catchRate = "catch_rate"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        title = try c.decodeIfPresent(String.self, forKey: .title) ?? name
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        hrSize = try c.decode(Int.self, forKey: .hrSize)
+        lrSize = try c.decode(Int.self, forKey: .lrSize)
+        images = try c.decode(ImageSource.self, forKey: .images)
+        models = try c.decode([ModelSpec].self, forKey: .models)
+        tasks = try c.decodeIfPresent([TaskSpec].self, forKey: .tasks) ?? TaskSpec.paperTasks
+        exposureMs = try c.decodeIfPresent(Int.self, forKey: .exposureMs) ?? 3000
+        exposureToleranceMs = try c.decodeIfPresent(Int.self, forKey: .exposureToleranceMs) ?? 34
+        imagesPerParticipant = try c.decodeIfPresent(Int.self, forKey: .imagesPerParticipant) ?? 50
+        participantsPerTask = try c.decodeIfPresent(Int.self, forKey: .participantsPerTask) ?? 50
+        practiceTrials = try c.decodeIfPresent(Int.self, forKey: .practiceTrials) ?? 3
+        catchRate = try c.decodeIfPresent(Double.self, forKey: .catchRate) ?? 0.1
+        display = try c.decodeIfPresent(DisplaySpec.self, forKey: .display) ?? DisplaySpec()
+        exclusions = try c.decodeIfPresent(ExclusionRules.self, forKey: .exclusions) ?? ExclusionRules()
+        analysis = try c.decodeIfPresent(AnalysisSettings.self, forKey: .analysis) ?? AnalysisSettings()
+        texts = try c.decodeIfPresent(StudyTexts.self, forKey: .texts) ?? StudyTexts()
+        completion = try c.decodeIfPresent(CompletionSpec.self, forKey: .completion) ?? CompletionSpec()
+        assignment = try c.decodeIfPresent(AssignmentSpec.self, forKey: .assignment) ?? AssignmentSpec()
+    }
+}
+
+public struct ImageSource: Codable, Sendable, Equatable {
+    /// Folder of source PNGs, relative to the study file's folder.
+    public var folder: String
+    /// Use only the first `limit` images (sorted by file name); nil = all.
+    public var limit: Int?
+
+    public init(folder: String, limit: Int? = nil) { self.folder = folder; self.limit = limit }
+}
+
+public enum ModelKind: String, Codable, Sendable, CaseIterable {
+    case bicubic, regression, sr3, external
+}
+
+public enum SamplerName: String, Codable, Sendable, CaseIterable {
+    /// The paper's Algorithm 2 (posterior variance, x0 clipping).
+    case ddpm
+    /// Deterministic few-step sampler (eta = 0), for previews.
+    case ddim
+}
+
+public struct ModelSpec: Codable, Sendable, Equatable {
+    /// Internal name; never shown to participants.
+    public var id: String
+    public var kind: ModelKind
+    /// Name in reports (defaults to id).
+    public var label: String?
+    /// sr3 / regression: checkpoint path relative to the study folder.
+    public var checkpoint: String?
+    /// sr3: sampler settings.
+    public var sampler: SamplerName?
+    public var steps: Int?
+    public var projection: Bool?
+    /// Per-model seed offset; the study seed is used when nil.
+    public var seed: UInt64?
+    /// external: folder of outputs matched to source images by file name.
+    public var folder: String?
+
+    enum CodingKeys: String, CodingKey { case id, kind, label, checkpoint, sampler, steps, projection, seed, folder }
+
+    public init(id: String, kind: ModelKind, label: String? = nil, checkpoint: String? = nil,
+                sampler: SamplerName? = nil, steps: Int? = nil, projection: Bool? = nil,
+                seed: UInt64? = nil, folder: String? = nil) {
+        self.id = id; self.kind = kind; self.label = label; self.checkpoint = checkpoint
+        self.sampler = sampler; self.steps = steps; self.projection = projection
+        self.seed = seed; self.folder = folder
+    }
+
+    public var displayLabel: String { label ?? id }
+}
+
+public struct TaskSpec: Codable, Sendable, Equatable {
+    /// `task1` (LR input shown between the pair) or `task2` (no input), or any id with `show_input` set.
+    public var id: String
+    public var showInput: Bool
+    public var question: String
+
+    enum CodingKeys: String, CodingKey { case id, question, showInput = "show_input" }
+
+    public init(id: String, showInput: Bool, question: String) {
+        self.id = id; self.showInput = showInput; self.question = question
+    }
+
+    public static let task1Question =
+        "Which of the two images is a better high quality version of the low resolution image in the middle?"
+    public static let task2Question = "Which image would you guess is from a camera?"
+    public static let paperTasks = [
+        TaskSpec(id: "task1", showInput: true, question: task1Question),
+        TaskSpec(id: "task2", showInput: false, question: task2Question),
+    ]
+}
+
+public struct DisplaySpec: Codable, Sendable, Equatable {
+    /// CSS pixels each image is drawn at (HR and LR alike).
+    public var imagePx: Int
+    /// CSS pixels between images.
+    public var gapPx: Int
+    /// Fixation screen before each trial.
+    public var fixationMs: Int
+
+    enum CodingKeys: String, CodingKey { case imagePx = "image_px", gapPx = "gap_px", fixationMs = "fixation_ms" }
+
+    public init(imagePx: Int = 256, gapPx: Int = 32, fixationMs: Int = 500) {
+        self.imagePx = imagePx; self.gapPx = gapPx; self.fixationMs = fixationMs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        imagePx = try c.decodeIfPresent(Int.self, forKey: .imagePx) ?? 256
+        gapPx = try c.decodeIfPresent(Int.self, forKey: .gapPx) ?? 32
+        fixationMs = try c.decodeIfPresent(Int.self, forKey: .fixationMs) ?? 500
+    }
+}
+
+public struct ExclusionRules: Codable, Sendable, Equatable {
+    /// Participants below this catch-trial accuracy are excluded (nil: no rule).
+    public var minCatchAccuracy: Double?
+    /// Drop trials whose exposure was flagged (deviation, visibility or focus loss).
+    public var dropFlaggedExposures: Bool
+    /// Drop answers faster than this after the images were hidden (nil: no rule).
+    public var minResponseMs: Double?
+    /// Use only sessions that reached the completion screen.
+    public var requireComplete: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case minCatchAccuracy = "min_catch_accuracy", dropFlaggedExposures = "drop_flagged_exposures"
+        case minResponseMs = "min_response_ms", requireComplete = "require_complete"
+    }
+
+    public init(minCatchAccuracy: Double? = 0.75, dropFlaggedExposures: Bool = true,
+                minResponseMs: Double? = 150, requireComplete: Bool = false) {
+        self.minCatchAccuracy = minCatchAccuracy; self.dropFlaggedExposures = dropFlaggedExposures
+        self.minResponseMs = minResponseMs; self.requireComplete = requireComplete
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let d = ExclusionRules()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        minCatchAccuracy = c.contains(.minCatchAccuracy) ? try c.decodeIfPresent(Double.self, forKey: .minCatchAccuracy) : d.minCatchAccuracy
+        dropFlaggedExposures = try c.decodeIfPresent(Bool.self, forKey: .dropFlaggedExposures) ?? d.dropFlaggedExposures
+        minResponseMs = c.contains(.minResponseMs) ? try c.decodeIfPresent(Double.self, forKey: .minResponseMs) : d.minResponseMs
+        requireComplete = try c.decodeIfPresent(Bool.self, forKey: .requireComplete) ?? d.requireComplete
+    }
+}
+
+public struct AnalysisSettings: Codable, Sendable, Equatable {
+    public var confidenceLevel: Double
+    public var bootstrapSamples: Int
+    /// Equivalence margin around 50% for the photo-realism equivalence test (TOST).
+    public var equivalenceMargin: Double
+
+    enum CodingKeys: String, CodingKey {
+        case confidenceLevel = "confidence_level", bootstrapSamples = "bootstrap_samples"
+        case equivalenceMargin = "equivalence_margin"
+    }
+
+    public init(confidenceLevel: Double = 0.95, bootstrapSamples: Int = 10_000, equivalenceMargin: Double = 0.1) {
+        self.confidenceLevel = confidenceLevel; self.bootstrapSamples = bootstrapSamples
+        self.equivalenceMargin = equivalenceMargin
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        confidenceLevel = try c.decodeIfPresent(Double.self, forKey: .confidenceLevel) ?? 0.95
+        bootstrapSamples = try c.decodeIfPresent(Int.self, forKey: .bootstrapSamples) ?? 10_000
+        equivalenceMargin = try c.decodeIfPresent(Double.self, forKey: .equivalenceMargin) ?? 0.1
+    }
+}
+
+public struct StudyTexts: Codable, Sendable, Equatable {
+    public var consent: String
+    public var instructions: String
+    public var completion: String
+
+    public init(
+        consent: String = "You are invited to take part in a short study about image quality. It takes about 10 minutes. Your answers are recorded anonymously. You may stop at any time.",
+        instructions: String = "Two images appear side by side for 3 seconds, then disappear. Then choose one with F (left) or J (right), or click it. Answer quickly; there are no wrong answers.",
+        completion: String = "Thank you. Your answers are saved."
+    ) {
+        self.consent = consent; self.instructions = instructions; self.completion = completion
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let d = StudyTexts()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        consent = try c.decodeIfPresent(String.self, forKey: .consent) ?? d.consent
+        instructions = try c.decodeIfPresent(String.self, forKey: .instructions) ?? d.instructions
+        completion = try c.decodeIfPresent(String.self, forKey: .completion) ?? d.completion
+    }
+}
+
+public struct CompletionSpec: Codable, Sendable, Equatable {
+    /// Where to send the participant after completion (e.g. Prolific's completion URL); nil = stay.
+    public var redirectURL: String?
+    /// A fixed completion code (Prolific); nil = one generated per session.
+    public var code: String?
+
+    enum CodingKeys: String, CodingKey { case redirectURL = "redirect_url", code }
+
+    public init(redirectURL: String? = nil, code: String? = nil) { self.redirectURL = redirectURL; self.code = code }
+}
+
+public struct AssignmentSpec: Codable, Sendable, Equatable {
+    /// A sequence handed out and idle this long is handed out again.
+    public var abandonAfterMinutes: Double
+
+    enum CodingKeys: String, CodingKey { case abandonAfterMinutes = "abandon_after_minutes" }
+
+    public init(abandonAfterMinutes: Double = 30) { self.abandonAfterMinutes = abandonAfterMinutes }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        abandonAfterMinutes = try c.decodeIfPresent(Double.self, forKey: .abandonAfterMinutes) ?? 30
+    }
+}

@@ -1,0 +1,2 @@
+import XCTest
+final class SR3CoreTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class StudyBuilderTestsPlaceholder: XCTestCase { func testBuilds() {} }
