@@ -58,7 +58,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "SR3CoreTests", dependencies: ["SR3Core"], exclude: ["Fixtures"]),
+        .testTarget(name: "SR3CoreTests", dependencies: ["SR3Core", "Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SR3Core"]),
         .testTarget(name: "StudyKitTests", dependencies: ["StudyKit"]),
         .testTarget(name: "StudyBuilderTests", dependencies: ["StudyBuilder", "StudyKit", "Imaging", "SR3Core"]),

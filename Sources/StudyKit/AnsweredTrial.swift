@@ -22,25 +22,29 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
     public var flagged: Bool
     /// The session reached the completion screen.
     public var sessionComplete: Bool
+    /// Why the trial is flagged: `exposure_deviation`, `visibility_lost`, `focus_lost`.
+    public var flags: [String]
+    /// ISO-8601 time the server committed the answer.
+    public var answeredAt: String?
 
     /// The participant picked the model's output (or the foil) over the ground truth.
     public var fooled: Bool { choice == modelSide }
 
     enum CodingKeys: String, CodingKey {
-        case participant, session, sequence, task, kind, image, model, choice, frames, flagged, fooled
+        case participant, session, sequence, task, kind, image, model, choice, frames, flagged, fooled, flags
         case trialIndex = "trial_index", modelSide = "model_side", responseMs = "response_ms"
-        case exposureMs = "exposure_ms", sessionComplete = "session_complete"
+        case exposureMs = "exposure_ms", sessionComplete = "session_complete", answeredAt = "answered_at"
     }
 
     public init(participant: String, session: String, sequence: String, task: String, trialIndex: Int,
                 kind: TrialKind, image: String, model: String, modelSide: Side, choice: Side,
                 responseMs: Double, exposureMs: Double? = nil, frames: Int? = nil,
-                flagged: Bool = false, sessionComplete: Bool = true) {
+                flagged: Bool = false, sessionComplete: Bool = true, flags: [String] = [], answeredAt: String? = nil) {
         self.participant = participant; self.session = session; self.sequence = sequence; self.task = task
         self.trialIndex = trialIndex; self.kind = kind; self.image = image; self.model = model
         self.modelSide = modelSide; self.choice = choice; self.responseMs = responseMs
         self.exposureMs = exposureMs; self.frames = frames; self.flagged = flagged
-        self.sessionComplete = sessionComplete
+        self.sessionComplete = sessionComplete; self.flags = flags; self.answeredAt = answeredAt
     }
 
     public init(from decoder: any Decoder) throws {
@@ -60,7 +64,9 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
             exposureMs: try c.decodeIfPresent(Double.self, forKey: .exposureMs),
             frames: try c.decodeIfPresent(Int.self, forKey: .frames),
             flagged: try c.decodeIfPresent(Bool.self, forKey: .flagged) ?? false,
-            sessionComplete: try c.decodeIfPresent(Bool.self, forKey: .sessionComplete) ?? true)
+            sessionComplete: try c.decodeIfPresent(Bool.self, forKey: .sessionComplete) ?? true,
+            flags: try c.decodeIfPresent([String].self, forKey: .flags) ?? [],
+            answeredAt: try c.decodeIfPresent(String.self, forKey: .answeredAt))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,5 +79,6 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         try c.encode(fooled, forKey: .fooled); try c.encode(responseMs, forKey: .responseMs)
         try c.encodeIfPresent(exposureMs, forKey: .exposureMs); try c.encodeIfPresent(frames, forKey: .frames)
         try c.encode(flagged, forKey: .flagged); try c.encode(sessionComplete, forKey: .sessionComplete)
+        try c.encode(flags, forKey: .flags); try c.encodeIfPresent(answeredAt, forKey: .answeredAt)
     }
 }
