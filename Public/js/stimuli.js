@@ -1,0 +1,84 @@
+// Trial images, fetched once into memory (object URLs) so that a trial never waits on the network and a
+// study can go on for a while without a connection. Stimulus files are named by content hash: immutable.
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 10000;
+const PREFETCH_PARALLEL = 3;
+
+/** A stimulus the server does not have (4xx): retrying will not help. */
+export class MissingStimulusError extends Error {
+  constructor(url, status) {
+    super(`image ${url} could not be loaded (HTTP ${status})`);
+    this.name = 'MissingStimulusError';
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class StimulusStore {
+  constructor() {
+    /** url -> Promise<object URL> */
+    this.loads = new Map();
+  }
+
+  /** The object URL for `url`, fetching it (retrying network failures until it arrives) the first time. */
+  objectURL(url) {
+    let load = this.loads.get(url);
+    if (!load) {
+      load = this.fetchWithRetry(url);
+      this.loads.set(url, load);
+      // A failed load is forgotten so that a later request tries again.
+      load.catch(() => this.loads.delete(url));
+    }
+    return load;
+  }
+
+  async fetchWithRetry(url) {
+    for (let attempt = 0; ; attempt += 1) {
+      let response = null;
+      try {
+        response = await fetch(url, { credentials: 'same-origin' });
+      } catch {
+        response = null; // offline or server unreachable: wait and retry
+      }
+      if (response && response.ok) return URL.createObjectURL(await response.blob());
+      if (response && response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+        throw new MissingStimulusError(url, response.status);
+      }
+      await sleep(Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt));
+    }
+  }
+
+  /** Starts fetching every URL in order, a few at a time, without waiting. */
+  prefetch(urls) {
+    const queue = [...new Set(urls)];
+    const worker = async () => {
+      while (queue.length > 0) {
+        const url = queue.shift();
+        try { await this.objectURL(url); } catch (error) { console.warn(error.message); }
+      }
+    };
+    for (let i = 0; i < PREFETCH_PARALLEL; i += 1) worker();
+  }
+
+  /**
+   * Fresh `<img>` elements for `urls`, each fully decoded, so that showing them costs no decode time.
+   * `alt` texts are given by the caller and must say nothing about where an image comes from.
+   */
+  async decodedImages(urls, alts) {
+    return Promise.all(urls.map(async (url, i) => {
+      const img = new Image();
+      img.alt = alts[i];
+      img.draggable = false;
+      img.decoding = 'sync';
+      img.src = await this.objectURL(url);
+      await img.decode();
+      return img;
+    }));
+  }
+}
+
+/** Every image URL a trial shows, in display order. */
+export function trialImageURLs(trial) {
+  return trial.input ? [trial.left, trial.input, trial.right] : [trial.left, trial.right];
+}
