@@ -1,9 +1,22 @@
 import ArgumentParser
+import Foundation
+import StudyBuilder
+import StudyKit
 
 struct CheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a study definition and its inputs (images, checkpoints, external folders) without building.")
+
+    @Argument(help: "A study name (studies/<name>), a study folder or a study.yaml file. Default: \(StudyPaths.defaultStudy).")
+    var study: String?
 
     func run() async throws {
-        throw ValidationError("'check' is not implemented yet")
+        do {
+            print(try StudyCheck.check(StudyPaths(argument: study)))
+        } catch let error as StudyError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }

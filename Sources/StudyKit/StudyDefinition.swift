@@ -28,7 +28,7 @@ public struct StudyDefinition: Codable, Sendable, Equatable {
     public var completion: CompletionSpec
     public var assignment: AssignmentSpec
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, title, seed, images, models, tasks, display, exclusions, analysis, texts, completion, assignment
         case hrSize = "hr_size", lrSize = "lr_size", exposureMs = "exposure_ms"
         case exposureToleranceMs = "exposure_tolerance_ms"
@@ -68,6 +68,8 @@ public struct ImageSource: Codable, Sendable, Equatable {
     /// Use only the first `limit` images (sorted by file name); nil = all.
     public var limit: Int?
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case folder, limit }
+
     public init(folder: String, limit: Int? = nil) { self.folder = folder; self.limit = limit }
 }
 
@@ -94,12 +96,12 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     public var sampler: SamplerName?
     public var steps: Int?
     public var projection: Bool?
-    /// Per-model seed offset; the study seed is used when nil.
+    /// sr3: the seed of this model's sampling noise; the study seed is used when nil.
     public var seed: UInt64?
     /// external: folder of outputs matched to source images by file name.
     public var folder: String?
 
-    enum CodingKeys: String, CodingKey { case id, kind, label, checkpoint, sampler, steps, projection, seed, folder }
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, kind, label, checkpoint, sampler, steps, projection, seed, folder }
 
     public init(id: String, kind: ModelKind, label: String? = nil, checkpoint: String? = nil,
                 sampler: SamplerName? = nil, steps: Int? = nil, projection: Bool? = nil,
@@ -118,7 +120,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var showInput: Bool
     public var question: String
 
-    enum CodingKeys: String, CodingKey { case id, question, showInput = "show_input" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, question, showInput = "show_input" }
 
     public init(id: String, showInput: Bool, question: String) {
         self.id = id; self.showInput = showInput; self.question = question
@@ -141,7 +143,7 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     /// Fixation screen before each trial.
     public var fixationMs: Int
 
-    enum CodingKeys: String, CodingKey { case imagePx = "image_px", gapPx = "gap_px", fixationMs = "fixation_ms" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case imagePx = "image_px", gapPx = "gap_px", fixationMs = "fixation_ms" }
 
     public init(imagePx: Int = 256, gapPx: Int = 32, fixationMs: Int = 500) {
         self.imagePx = imagePx; self.gapPx = gapPx; self.fixationMs = fixationMs
@@ -165,7 +167,7 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
     /// Use only sessions that reached the completion screen.
     public var requireComplete: Bool
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case minCatchAccuracy = "min_catch_accuracy", dropFlaggedExposures = "drop_flagged_exposures"
         case minResponseMs = "min_response_ms", requireComplete = "require_complete"
     }
@@ -192,7 +194,7 @@ public struct AnalysisSettings: Codable, Sendable, Equatable {
     /// Equivalence margin around 50% for the photo-realism equivalence test (TOST).
     public var equivalenceMargin: Double
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case confidenceLevel = "confidence_level", bootstrapSamples = "bootstrap_samples"
         case equivalenceMargin = "equivalence_margin"
     }
@@ -214,6 +216,8 @@ public struct StudyTexts: Codable, Sendable, Equatable {
     public var consent: String
     public var instructions: String
     public var completion: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case consent, instructions, completion }
 
     public init(
         consent: String = "You are invited to take part in a short study about image quality. It takes about 10 minutes. Your answers are recorded anonymously. You may stop at any time.",
@@ -238,7 +242,7 @@ public struct CompletionSpec: Codable, Sendable, Equatable {
     /// A fixed completion code (Prolific); nil = one generated per session.
     public var code: String?
 
-    enum CodingKeys: String, CodingKey { case redirectURL = "redirect_url", code }
+    enum CodingKeys: String, CodingKey, CaseIterable { case redirectURL = "redirect_url", code }
 
     public init(redirectURL: String? = nil, code: String? = nil) { self.redirectURL = redirectURL; self.code = code }
 }
@@ -247,7 +251,7 @@ public struct AssignmentSpec: Codable, Sendable, Equatable {
     /// A sequence handed out and idle this long is handed out again.
     public var abandonAfterMinutes: Double
 
-    enum CodingKeys: String, CodingKey { case abandonAfterMinutes = "abandon_after_minutes" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case abandonAfterMinutes = "abandon_after_minutes" }
 
     public init(abandonAfterMinutes: Double = 30) { self.abandonAfterMinutes = abandonAfterMinutes }
 

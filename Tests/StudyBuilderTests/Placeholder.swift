@@ -1,2 +1,0 @@
-import XCTest
-final class StudyBuilderTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class StudyKitTestsPlaceholder: XCTestCase { func testBuilds() {} }
