@@ -1,9 +1,114 @@
 import ArgumentParser
+import Foundation
+import Logging
+import StudyKit
+import StudyServerCore
 
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run a built study for participants in the browser, recording every answer in SQLite.")
+
+    @Option(help: "Study name, study folder or build folder (default: \(StudyPaths.defaultStudy)).")
+    var study: String?
+
+    @Option(help: "Database file (default: responses.sqlite in the study folder).")
+    var db: String?
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port = 8080
+
+    @Option(name: .customLong("public"), help: "Folder of the participant app (default: ./Public, else next to the executable).")
+    var publicFolder: String?
+
+    @Option(help: "Token for the researcher endpoints (default: $STUDY_ADMIN_TOKEN, else a new one printed at start).")
+    var adminToken: String?
+
+    @Option(help: "Hand a sequence out again after its session is idle this long (default: the study's assignment.abandon_after_minutes).")
+    var abandonAfterMinutes: Double?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+        if let minutes = abandonAfterMinutes, !(minutes > 0) {
+            throw ValidationError("--abandon-after-minutes must be a positive number")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+    }
 
     func run() async throws {
-        throw ValidationError("'serve' is not implemented yet")
+        var logger = Logger(label: "studyserver")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let paths = StudyPaths(argument: study)
+        let publicURL = try PublicFolder.locate(argument: publicFolder)
+        let environmentToken = ProcessInfo.processInfo.environment["STUDY_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let token = adminToken ?? environmentToken
+        let settings = ServerSettings(
+            host: host, port: port, buildFolder: paths.buildFolder, databasePath: db ?? paths.defaultDatabase.path,
+            publicFolder: publicURL, adminToken: token ?? AdminToken.generate(), abandonAfterMinutes: abandonAfterMinutes)
+        let server: StudyHTTPServer
+        do {
+            server = try StudyHTTPServer(settings: settings, logger: logger)
+        } catch {
+            throw ServerCommandError("\(error)")
+        }
+        let generatedToken = token == nil
+        let host = self.host
+        try await server.run { port in
+            let base = "http://\(host):\(port)"
+            var lines = [
+                "Serving study '\(server.manifest.definition.name)' (\(server.manifest.design.sequences.count) sequences)",
+                "  database:     \(settings.databasePath)",
+                "  participants: \(base)/   (add ?pid=<id> or Prolific's ?PROLIFIC_PID=...&STUDY_ID=...&SESSION_ID=...)",
+                "  researcher:   \(base)/api/admin/progress  and  \(base)/api/admin/export?format=csv",
+            ]
+            lines.append(generatedToken
+                ? "  admin token:  \(settings.adminToken)   (generated; send 'Authorization: Bearer <token>')"
+                : "  admin token:  as given (--admin-token / STUDY_ADMIN_TOKEN)")
+            lines.append("Press Ctrl-C to stop.")
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+    }
+}
+
+/// A failure reported as `Error: <message>`, without the usage text (the arguments were fine).
+struct ServerCommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum AdminToken {
+    static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<24).map { _ in String(UInt8.random(in: 0...15, using: &generator), radix: 16) }.joined()
+    }
+}
+
+enum PublicFolder {
+    /// `--public`, else `./Public`, else a `Public` folder beside or above the executable.
+    static func locate(argument: String?) throws -> URL {
+        let fm = FileManager.default
+        if let argument {
+            let url = URL(fileURLWithPath: argument)
+            guard fm.fileExists(atPath: url.appendingPathComponent("index.html").path) else {
+                throw ValidationError("--public \(argument) has no index.html")
+            }
+            return url
+        }
+        var candidates = [URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("Public")]
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(folder.appendingPathComponent("Public"))
+            folder = folder.deletingLastPathComponent()
+        }
+        guard let found = candidates.first(where: { fm.fileExists(atPath: $0.appendingPathComponent("index.html").path) }) else {
+            throw ServerCommandError("no Public/index.html found in the current folder or beside the executable; pass --public <folder>")
+        }
+        return found
     }
 }

@@ -1,0 +1,163 @@
+import Foundation
+import Hummingbird
+import StudyKit
+
+/// `POST /api/sessions`. Every field is optional.
+struct SessionRequest: Decodable {
+    var pid: String?
+    var prolificPID: String?
+    var studyID: String?
+    var sessionID: String?
+    var windowW: Double?
+    var windowH: Double?
+    var dpr: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case pid, dpr
+        case prolificPID = "prolific_pid", studyID = "study_id", sessionID = "session_id"
+        case windowW = "window_w", windowH = "window_h"
+    }
+
+    func validate() throws {
+        for (name, value) in [("pid", pid), ("prolific_pid", prolificPID), ("study_id", studyID), ("session_id", sessionID)] {
+            if let value, !Validation.isIdentifier(value) {
+                throw APIError(.unprocessableContent, "field '\(name)' must be 1-128 printable characters without spaces")
+            }
+        }
+        try Validation.checkInteger(windowW, "window_w", 0...100_000)
+        try Validation.checkInteger(windowH, "window_h", 0...100_000)
+        try Validation.check(dpr, "dpr", 0.1...16)
+    }
+}
+
+/// `POST /api/sessions/{token}/answers`.
+/// Integer fields are read as numbers and checked to be whole, so `1.5` gets a clear 422.
+struct AnswerRequest: Decodable {
+    var key: String
+    var index: Double
+    var choice: String
+    var responseMs: Double
+    var exposureMs: Double
+    var frames: Double
+    var visibilityLost: Bool
+    var focusLost: Bool
+    var windowW: Double
+    var windowH: Double
+    var dpr: Double
+    var renderedPx: Double
+    /// Optional: the client's clock in ms since 1970 when it answered.
+    var clientTime: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case key, index, choice, frames, dpr
+        case responseMs = "response_ms", exposureMs = "exposure_ms"
+        case visibilityLost = "visibility_lost", focusLost = "focus_lost"
+        case windowW = "window_w", windowH = "window_h", renderedPx = "rendered_px", clientTime = "client_time"
+    }
+
+    func validate() throws -> Side {
+        guard Validation.isIdempotencyKey(key) else {
+            throw APIError(.unprocessableContent, "field 'key' must be 8-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+        }
+        guard let side = Side(rawValue: choice) else {
+            throw APIError(.unprocessableContent, "field 'choice' must be \"left\" or \"right\"")
+        }
+        let day = 86_400_000.0
+        try Validation.checkInteger(index, "index", 0...1_000_000)
+        try Validation.check(responseMs, "response_ms", 0...day)
+        try Validation.check(exposureMs, "exposure_ms", 0...day)
+        try Validation.checkInteger(frames, "frames", 0...1_000_000)
+        try Validation.checkInteger(windowW, "window_w", 0...100_000)
+        try Validation.checkInteger(windowH, "window_h", 0...100_000)
+        try Validation.check(dpr, "dpr", 0.1...16)
+        try Validation.check(renderedPx, "rendered_px", 0...100_000)
+        try Validation.check(clientTime, "client_time", 0...1e15)
+        return side
+    }
+}
+
+/// `POST /api/sessions/{token}/events`: `{"kind": string, "detail": object?}`.
+struct EventRequest {
+    var kind: String
+    /// The detail object re-serialised, or nil.
+    var detail: String?
+
+    init(data: Data) throws {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw APIError(.badRequest, "request body is not valid JSON")
+        }
+        guard let body = object as? [String: Any] else { throw APIError(.badRequest, "request body must be a JSON object") }
+        guard let kind = body["kind"] as? String else { throw APIError(.unprocessableContent, "missing field 'kind' (a string)") }
+        guard Validation.isEventKind(kind) else {
+            throw APIError(.unprocessableContent, "field 'kind' must be 1-64 characters of A-Z, a-z, 0-9, '_', '-' or '.'")
+        }
+        self.kind = kind
+        switch body["detail"] {
+        case nil, is NSNull:
+            detail = nil
+        case let value as [String: Any]:
+            let encoded = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+            detail = String(decoding: encoded, as: UTF8.self)
+        default:
+            throw APIError(.unprocessableContent, "field 'detail' must be a JSON object")
+        }
+    }
+}
+
+enum Validation {
+    static func isIdentifier(_ value: String) -> Bool {
+        !value.isEmpty && value.count <= 128 && value.unicodeScalars.allSatisfy { scalar in
+            scalar.value > 0x20 && scalar.value != 0x7F && scalar.properties.generalCategory != .control
+        }
+    }
+
+    static func isIdempotencyKey(_ value: String) -> Bool {
+        (8...64).contains(value.utf8.count) && value.utf8.allSatisfy(isKeyByte)
+    }
+
+    static func isEventKind(_ value: String) -> Bool {
+        (1...64).contains(value.utf8.count) && value.utf8.allSatisfy { isKeyByte($0) || $0 == 0x2E }
+    }
+
+    /// `[0-9a-f]{32}`: the shape of a session token.
+    static func isToken(_ value: String) -> Bool {
+        value.utf8.count == 32 && value.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    private static func isKeyByte(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            || byte == 0x5F || byte == 0x2D
+    }
+
+    static func check(_ value: Double?, _ name: String, _ range: ClosedRange<Double>) throws {
+        guard let value else { return }
+        guard value.isFinite, range.contains(value) else {
+            throw APIError(.unprocessableContent,
+                           "field '\(name)' must be a number from \(format(range.lowerBound)) to \(format(range.upperBound))")
+        }
+    }
+
+    static func checkInteger(_ value: Double?, _ name: String, _ range: ClosedRange<Double>) throws {
+        guard let value else { return }
+        guard value.isFinite, value == value.rounded(), range.contains(value) else {
+            throw APIError(.unprocessableContent,
+                           "field '\(name)' must be a whole number from \(format(range.lowerBound)) to \(format(range.upperBound))")
+        }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+/// Why an answer's exposure cannot be trusted; empty when it can.
+enum ExposureFlags {
+    static func flags(exposureMs: Double, visibilityLost: Bool, focusLost: Bool, study: StudyDefinition) -> [String] {
+        var flags: [String] = []
+        if abs(exposureMs - Double(study.exposureMs)) > Double(study.exposureToleranceMs) { flags.append("exposure_deviation") }
+        if visibilityLost { flags.append("visibility_lost") }
+        if focusLost { flags.append("focus_lost") }
+        return flags
+    }
+}

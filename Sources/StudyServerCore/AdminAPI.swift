@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import StudyKit
+import StudyStats
+import StudyStore
+
+/// Researcher endpoints, behind `Authorization: Bearer <admin token>`.
+struct AdminAPI: Sendable {
+    let manifest: Manifest
+    let database: StudyDatabase
+    let adminToken: String
+    let abandonAfter: TimeInterval
+    let now: @Sendable () -> Date
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        router.get("/api/admin/progress") { request, _ in
+            try self.authorize(request)
+            return JSONBody.response(try self.database.progress(manifest: self.manifest, now: self.now(),
+                                                                abandonAfter: self.abandonAfter))
+        }
+        router.get("/api/admin/export") { request, _ in
+            try self.authorize(request)
+            let format = request.uri.queryParameters["format"].map(String.init) ?? "jsonl"
+            guard let export = ExportFormat(rawValue: format) else {
+                throw APIError(.badRequest, "format must be jsonl or csv")
+            }
+            let trials = try self.database.answeredTrials(manifest: self.manifest)
+            let text = try export.render(trials, manifest: self.manifest)
+            return Response(
+                status: .ok,
+                headers: [.contentType: export.contentType, .cacheControl: "no-store",
+                          .contentDisposition: "attachment; filename=\"\(self.manifest.definition.name)-answers.\(format)\""],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
+    func authorize(_ request: Request) throws {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+              Self.constantTimeEqual(String(header.dropFirst("Bearer ".count)), adminToken) else {
+            throw APIError(.unauthorized, "researcher endpoint: send 'Authorization: Bearer <admin token>' (printed by `studyserver serve` at start)")
+        }
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for (p, q) in zip(x, y) { difference |= p ^ q }
+        return difference == 0
+    }
+}
+
+/// The export formats; rows and columns are StudyStats' `TrialExport`, the same as `studyserver export`.
+enum ExportFormat: String, Sendable {
+    case jsonl, csv
+
+    var contentType: String { self == .jsonl ? "application/x-ndjson; charset=utf-8" : "text/csv; charset=utf-8" }
+
+    func render(_ trials: [AnsweredTrial], manifest: Manifest) throws -> String {
+        let rows = TrialExport.rows(trials: trials, manifest: manifest)
+        switch self {
+        case .jsonl: return try TrialExport.jsonLines(rows)
+        case .csv: return TrialExport.csv(rows)
+        }
+    }
+}

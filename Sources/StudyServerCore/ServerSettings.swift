@@ -1,0 +1,50 @@
+import Foundation
+
+/// Everything `studyserver serve` decides before the server starts.
+public struct ServerSettings: Sendable {
+    public var host: String
+    /// 0 picks a free port (tests).
+    public var port: Int
+    /// The study's build folder (holding manifest.json and stimuli/).
+    public var buildFolder: URL
+    public var databasePath: String
+    public var publicFolder: URL
+    /// Researcher endpoints need `Authorization: Bearer <adminToken>`.
+    public var adminToken: String
+    /// Overrides the study's `assignment.abandon_after_minutes`.
+    public var abandonAfterMinutes: Double?
+    /// The clock; tests move it to make sessions go stale.
+    public var now: @Sendable () -> Date
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, buildFolder: URL, databasePath: String,
+                publicFolder: URL, adminToken: String, abandonAfterMinutes: Double? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.host = host; self.port = port; self.buildFolder = buildFolder; self.databasePath = databasePath
+        self.publicFolder = publicFolder; self.adminToken = adminToken
+        self.abandonAfterMinutes = abandonAfterMinutes; self.now = now
+    }
+}
+
+/// Unpredictable values: session tokens, generated participant ids and completion codes.
+/// These use the system's secure generator on purpose (a seeded one would make tokens guessable);
+/// no design or analysis decision depends on them.
+enum SecretGenerator {
+    static func hex(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16)
+        }.joined()
+    }
+
+    static func token() -> String { hex(bytes: 16) }
+
+    static func participantID() -> String { "anon-" + hex(bytes: 8) }
+
+    /// 8 characters without look-alikes (no 0/O, 1/I/L).
+    static func completionCode() -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<8).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}

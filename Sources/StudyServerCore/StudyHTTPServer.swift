@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import Logging
+import StudyKit
+import StudyStore
+
+/// The participant-facing HTTP server: static app, stimuli, participant API, researcher API.
+public struct StudyHTTPServer: Sendable {
+    public let settings: ServerSettings
+    public let manifest: Manifest
+    public let database: StudyDatabase
+    let catalog: StudyCatalog
+    let logger: Logger
+
+    /// Loads the manifest and every stimulus, opens (or creates) the database and records the plan.
+    /// Fails with a clear message if any of them is missing or does not fit the others.
+    public init(settings: ServerSettings, logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        manifest = try Manifest.load(buildFolder: settings.buildFolder)
+        catalog = try StudyCatalog(manifest: manifest, buildFolder: settings.buildFolder)
+        database = try StudyDatabase(path: settings.databasePath)
+        try database.recordPlan(manifest: manifest)
+    }
+
+    public var abandonAfter: TimeInterval {
+        (settings.abandonAfterMinutes ?? manifest.definition.assignment.abandonAfterMinutes) * 60
+    }
+
+    /// The router with every route, in order: request log, JSON errors, public files, then the API.
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: JSONErrorMiddleware())
+        let files = StaticFiles(publicFolder: settings.publicFolder, stimuli: catalog.stimuli)
+        router.add(middleware: PublicFilesMiddleware(files: files))
+        router.get("/healthz") { _, _ in JSONBody.response(["ok": true]) }
+        router.get("/stimuli/:name") { request, context in
+            try files.stimulus(name: try context.parameters.require("name"), request: request)
+        }
+        ParticipantAPI(catalog: catalog, database: database, answers: AnswerBatcher(database: database),
+                       abandonAfter: abandonAfter, now: settings.now)
+            .addRoutes(to: router)
+        AdminAPI(manifest: manifest, database: database, adminToken: settings.adminToken,
+                 abandonAfter: abandonAfter, now: settings.now)
+            .addRoutes(to: router)
+        return router
+    }
+
+    /// The Hummingbird application; `onRunning` receives the bound port once the server listens.
+    public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    /// Runs until SIGINT or SIGTERM, then finishes in-flight requests and returns.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await makeApplication(onRunning: onRunning).runService()
+    }
+}

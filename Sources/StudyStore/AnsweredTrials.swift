@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import StudyKit
+
+extension StudyDatabase {
+    /// Every recorded answer joined with its design trial from the manifest (practice and catch included,
+    /// `kind` says which), in the order answers were received.
+    public func answeredTrials(manifest: Manifest) throws -> [AnsweredTrial] {
+        var sequences: [String: TrialSequence] = [:]
+        for sequence in manifest.design.sequences { sequences[sequence.id] = sequence }
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT answer.*, session.participant AS participant, session.sequence AS sequence,
+                       session.task AS task, session.completed_at AS completed_at
+                FROM answer JOIN session ON session.token = answer.session
+                ORDER BY answer.id
+                """)
+        }
+        let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        return try rows.map { row in
+            let answer = try AnswerRecord(row: row)
+            let sequenceID: String = row["sequence"]
+            guard let sequence = sequences[sequenceID], sequence.trials.indices.contains(answer.trialIndex),
+                  let choice = Side(rawValue: answer.choice) else {
+                throw StudyStoreError.answerOutsideManifest(
+                    path: path, session: answer.session, sequence: sequenceID, trialIndex: answer.trialIndex)
+            }
+            let trial = sequence.trials[answer.trialIndex]
+            let completedAt: Date? = row["completed_at"]
+            let flags = answer.flagList
+            return AnsweredTrial(
+                participant: row["participant"], session: answer.session, sequence: sequenceID, task: row["task"],
+                trialIndex: answer.trialIndex, kind: trial.kind, image: trial.image, model: trial.model,
+                modelSide: trial.modelSide, choice: choice, responseMs: answer.responseMs,
+                exposureMs: answer.exposureMs, frames: answer.frames, flagged: !flags.isEmpty,
+                sessionComplete: completedAt != nil, flags: flags, answeredAt: answer.receivedAt.formatted(iso))
+        }
+    }
+}

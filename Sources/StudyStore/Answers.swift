@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import StudyKit
+
+public enum AnswerOutcome: Sendable, Equatable {
+    /// Committed now.
+    case recorded
+    /// The same key was already recorded for the same trial and choice; nothing written.
+    case duplicate
+    /// The key was already used for a different answer.
+    case keyReused
+    /// This trial of the session already has an answer under another key.
+    case trialAlreadyAnswered
+    /// The trial index is not in the session's sequence.
+    case trialOutOfRange
+    case unknownSession
+}
+
+public struct AnswerResult: Sendable, Equatable {
+    public var outcome: AnswerOutcome
+    /// The session's answered trial indices after this request, ascending.
+    public var answered: [Int]
+    /// Trials in the session's sequence (0 for an unknown session).
+    public var trialCount: Int
+
+    /// The first unanswered trial, or nil when all are answered.
+    public var nextIndex: Int? {
+        let done = Set(answered)
+        return (0..<trialCount).first { !done.contains($0) }
+    }
+}
+
+extension StudyDatabase {
+    /// Records `answer` in one transaction, or says why not (unknown session, index outside the session's
+    /// sequence as recorded in the plan, key reused, trial already answered). Returns only after the commit.
+    public func recordAnswer(_ answer: AnswerRecord) async throws -> AnswerResult {
+        let results = try await recordAnswers([answer])
+        guard let result = results.first else { return AnswerResult(outcome: .unknownSession, answered: [], trialCount: 0) }
+        return result
+    }
+
+    /// Records several answers in ONE transaction (group commit: one sync to disk for all), each judged
+    /// in order as if alone. Returns one result per answer, only after the commit.
+    public func recordAnswers(_ answers: [AnswerRecord]) async throws -> [AnswerResult] {
+        try await pool.write { db in try answers.map { try Self.record($0, db) } }
+    }
+
+    private static func record(_ answer: AnswerRecord, _ db: Database) throws -> AnswerResult {
+        guard var session = try SessionRecord.fetchOne(db, key: answer.session) else {
+            return AnswerResult(outcome: .unknownSession, answered: [], trialCount: 0)
+        }
+        let trialCount = try Int.fetchOne(db, sql: "SELECT trial_count FROM plan_sequence WHERE id = ?",
+                                          arguments: [session.sequence]) ?? 0
+        let outcome: AnswerOutcome
+        if !(0..<trialCount).contains(answer.trialIndex) {
+            outcome = .trialOutOfRange
+        } else if let existing = try AnswerRecord.filter(Column("key") == answer.key).fetchOne(db) {
+            let same = existing.session == answer.session && existing.trialIndex == answer.trialIndex
+                && existing.choice == answer.choice
+            outcome = same ? .duplicate : .keyReused
+        } else if try AnswerRecord
+            .filter(Column("session") == answer.session && Column("trial_index") == answer.trialIndex)
+            .fetchCount(db) > 0 {
+            outcome = .trialAlreadyAnswered
+        } else {
+            var row = answer
+            try row.insert(db)
+            session.lastSeenAt = answer.receivedAt
+            try session.update(db, columns: ["last_seen_at"])
+            outcome = .recorded
+        }
+        return AnswerResult(outcome: outcome, answered: try answered(db, token: answer.session), trialCount: trialCount)
+    }
+
+    public func answers(session token: String? = nil) throws -> [AnswerRecord] {
+        try pool.read { db in
+            var request = AnswerRecord.order(Column("id"))
+            if let token { request = request.filter(Column("session") == token) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func answerCount() throws -> Int {
+        try pool.read { db in try AnswerRecord.fetchCount(db) }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import StudyKit
+
+/// How far a task has got, from the database and the manifest.
+public struct TaskProgress: Codable, Sendable, Equatable {
+    public var task: String
+    /// Sequences in the manifest's design for this task.
+    public var sequences: Int
+    /// Distinct sequences handed out at least once.
+    public var handedOut: Int
+    /// Hand-outs in all, re-handouts after abandonment included.
+    public var handouts: Int
+    public var active: Int
+    public var complete: Int
+    public var abandoned: Int
+    public var answers: Int
+
+    enum CodingKeys: String, CodingKey {
+        case task, sequences, handouts, active, complete, abandoned, answers
+        case handedOut = "handed_out"
+    }
+}
+
+/// Main trials answered against planned for one (task, model, image) cell.
+public struct CellProgress: Codable, Sendable, Equatable {
+    public var task: String
+    public var model: String
+    public var image: String
+    public var answered: Int
+    /// Main trials of this cell over all sequences of the design (each sequence once).
+    public var planned: Int
+}
+
+public struct StudyProgress: Codable, Sendable, Equatable {
+    public var tasks: [TaskProgress]
+    public var cells: [CellProgress]
+}
+
+extension StudyDatabase {
+    /// A session is active if not complete and seen within `abandonAfter`, else abandoned.
+    public func progress(manifest: Manifest, now: Date, abandonAfter: TimeInterval) throws -> StudyProgress {
+        let activeSince = now.addingTimeInterval(-abandonAfter)
+        let sessions = try self.sessions()
+        let handouts = try self.handouts()
+        let trials = try answeredTrials(manifest: manifest)
+        let sequenceTask = Dictionary(manifest.design.sequences.map { ($0.id, $0.task) }, uniquingKeysWith: { a, _ in a })
+
+        var taskIDs = manifest.definition.tasks.map(\.id)
+        for sequence in manifest.design.sequences where !taskIDs.contains(sequence.task) { taskIDs.append(sequence.task) }
+        let tasks = taskIDs.map { task -> TaskProgress in
+            let taskSessions = sessions.filter { $0.task == task }
+            let taskHandouts = handouts.filter { sequenceTask[$0.sequence] == task }
+            let complete = taskSessions.filter { $0.completedAt != nil }.count
+            let active = taskSessions.filter { $0.completedAt == nil && $0.lastSeenAt >= activeSince }.count
+            return TaskProgress(
+                task: task, sequences: manifest.design.sequences(task: task).count,
+                handedOut: Set(taskHandouts.map(\.sequence)).count, handouts: taskHandouts.count,
+                active: active, complete: complete, abandoned: taskSessions.count - complete - active,
+                answers: trials.filter { $0.task == task }.count)
+        }
+
+        struct CellKey: Hashable { var task: String, model: String, image: String }
+        var planned: [CellKey: Int] = [:]
+        var order: [CellKey] = []
+        for sequence in manifest.design.sequences {
+            for trial in sequence.trials where trial.kind == .main {
+                let key = CellKey(task: sequence.task, model: trial.model, image: trial.image)
+                if planned[key] == nil { order.append(key) }
+                planned[key, default: 0] += 1
+            }
+        }
+        var answered: [CellKey: Int] = [:]
+        for trial in trials where trial.kind == .main {
+            answered[CellKey(task: trial.task, model: trial.model, image: trial.image), default: 0] += 1
+        }
+        let cells = order.sorted { ($0.task, $0.model, $0.image) < ($1.task, $1.model, $1.image) }.map {
+            CellProgress(task: $0.task, model: $0.model, image: $0.image,
+                         answered: answered[$0, default: 0], planned: planned[$0, default: 0])
+        }
+        return StudyProgress(tasks: tasks, cells: cells)
+    }
+}

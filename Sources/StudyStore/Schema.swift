@@ -1,0 +1,79 @@
+import GRDB
+
+/// The database schema, as migrations. Never edit a shipped migration; add a new one.
+enum Schema {
+    static let migrationIdentifiers = ["v1"]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "participant") { t in
+                t.primaryKey("id", .text)
+                t.column("source", .text).notNull()
+                t.column("prolific_study_id", .text)
+                t.column("prolific_session_id", .text)
+                t.column("user_agent", .text)
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "plan_sequence") { t in
+                t.primaryKey("id", .text)
+                t.column("task", .text).notNull()
+                t.column("position", .integer).notNull()
+                t.column("trial_count", .integer).notNull()
+                t.column("trials_json", .text).notNull()
+                t.column("definition_sha256", .text).notNull()
+                t.column("built_at", .text).notNull()
+            }
+            try db.create(table: "session") { t in
+                t.primaryKey("token", .text)
+                t.column("participant", .text).notNull().unique().references("participant")
+                t.column("sequence", .text).notNull().references("plan_sequence")
+                t.column("task", .text).notNull()
+                t.column("started_at", .datetime).notNull()
+                t.column("last_seen_at", .datetime).notNull()
+                t.column("completed_at", .datetime)
+                t.column("completion_code", .text)
+                t.column("window_w", .integer)
+                t.column("window_h", .integer)
+                t.column("dpr", .double)
+            }
+            try db.create(index: "session_on_sequence", on: "session", columns: ["sequence"])
+            try db.create(table: "handout") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("sequence", .text).notNull().references("plan_sequence")
+                t.column("session", .text).notNull().references("session")
+                t.column("handed_out_at", .datetime).notNull()
+                t.column("earlier_handouts", .integer).notNull()
+            }
+            try db.create(table: "answer") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session", .text).notNull().references("session")
+                t.column("trial_index", .integer).notNull()
+                t.column("key", .text).notNull().unique()
+                t.column("choice", .text).notNull().check { ["left", "right"].contains($0) }
+                t.column("response_ms", .double).notNull()
+                t.column("exposure_ms", .double)
+                t.column("frames", .integer)
+                t.column("visibility_lost", .boolean).notNull()
+                t.column("focus_lost", .boolean).notNull()
+                t.column("window_w", .integer)
+                t.column("window_h", .integer)
+                t.column("dpr", .double)
+                t.column("rendered_px", .double)
+                t.column("flags", .text).notNull()
+                t.column("client_time", .double)
+                t.column("received_at", .datetime).notNull()
+                t.uniqueKey(["session", "trial_index"])
+            }
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session", .text).notNull().references("session")
+                t.column("kind", .text).notNull()
+                t.column("detail", .text)
+                t.column("received_at", .datetime).notNull()
+            }
+            try db.create(index: "event_on_session", on: "event", columns: ["session"])
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import StudyKit
+
+/// Who is starting a session, as the browser told us.
+public struct SessionStart: Sendable, Equatable {
+    /// External id (`pid` or Prolific's PROLIFIC_PID); nil for a participant without one.
+    public var participantID: String?
+    /// `pid` or `prolific` for an external id.
+    public var source: String
+    public var prolificStudyID: String?
+    public var prolificSessionID: String?
+    public var userAgent: String?
+    public var windowW: Int?
+    public var windowH: Int?
+    public var dpr: Double?
+
+    public init(participantID: String?, source: String = "pid", prolificStudyID: String? = nil,
+                prolificSessionID: String? = nil, userAgent: String? = nil,
+                windowW: Int? = nil, windowH: Int? = nil, dpr: Double? = nil) {
+        self.participantID = participantID; self.source = source
+        self.prolificStudyID = prolificStudyID; self.prolificSessionID = prolificSessionID
+        self.userAgent = userAgent; self.windowW = windowW; self.windowH = windowH; self.dpr = dpr
+    }
+}
+
+/// A session as recorded, with the trial indices answered so far (ascending).
+public struct SessionSnapshot: Sendable, Equatable {
+    public var session: SessionRecord
+    public var answered: [Int]
+    /// The session existed before this request.
+    public var resumed: Bool
+}
+
+/// Values the caller makes up for a new session; the store itself makes no random choices.
+public struct NewSessionIdentity: Sendable {
+    public var token: String
+    /// Used when the participant brought no id.
+    public var generatedParticipantID: String
+
+    public init(token: String, generatedParticipantID: String) {
+        self.token = token; self.generatedParticipantID = generatedParticipantID
+    }
+}
+
+public enum CompletionOutcome: Sendable, Equatable {
+    case completed(SessionRecord)
+    case incomplete(answered: Int, trials: Int)
+    case unknownSession
+}
+
+extension StudyDatabase {
+    /// Returns the participant's session if they have one (resumed), else hands out a sequence of `sequences`
+    /// (the manifest's design, in order) and records participant, session and hand-out in one transaction.
+    public func startSession(_ start: SessionStart, sequences: [TrialSequence], identity: NewSessionIdentity,
+                             now: Date, abandonAfter: TimeInterval) async throws -> SessionSnapshot {
+        if let id = start.participantID { try Self.validateParticipantID(id) }
+        return try await pool.write { db in
+            if let id = start.participantID,
+               let existing = try SessionRecord.filter(Column("participant") == id).fetchOne(db) {
+                var session = existing
+                session.lastSeenAt = now
+                try session.update(db, columns: ["last_seen_at"])
+                return SessionSnapshot(session: session, answered: try Self.answered(db, token: session.token), resumed: true)
+            }
+            let taken = try Self.takenCounts(db, activeSince: now.addingTimeInterval(-abandonAfter))
+            let candidates = sequences.map {
+                SequenceAssignment.Candidate(sequence: $0.id, task: $0.task, taken: taken[$0.id, default: 0])
+            }
+            guard let chosen = SequenceAssignment.choose(candidates) else { throw StudyStoreError.noSequences }
+            let participant = ParticipantRecord(
+                id: start.participantID ?? identity.generatedParticipantID,
+                source: start.participantID == nil ? "generated" : start.source,
+                prolificStudyID: start.prolificStudyID, prolificSessionID: start.prolificSessionID,
+                userAgent: start.userAgent, createdAt: now)
+            try participant.insert(db)
+            let session = SessionRecord(
+                token: identity.token, participant: participant.id, sequence: chosen.sequence, task: chosen.task,
+                startedAt: now, lastSeenAt: now, completedAt: nil, completionCode: nil,
+                windowW: start.windowW, windowH: start.windowH, dpr: start.dpr)
+            try session.insert(db)
+            let earlier = try HandoutRecord.filter(Column("sequence") == chosen.sequence).fetchCount(db)
+            var handout = HandoutRecord(id: nil, sequence: chosen.sequence, session: session.token,
+                                        handedOutAt: now, earlierHandouts: earlier)
+            try handout.insert(db)
+            return SessionSnapshot(session: session, answered: [], resumed: false)
+        }
+    }
+
+    /// The session with this token, marking it seen now; nil if there is none.
+    public func touchSession(token: String, now: Date) async throws -> SessionSnapshot? {
+        try await pool.write { db in
+            guard var session = try SessionRecord.fetchOne(db, key: token) else { return nil }
+            session.lastSeenAt = now
+            try session.update(db, columns: ["last_seen_at"])
+            return SessionSnapshot(session: session, answered: try Self.answered(db, token: token), resumed: true)
+        }
+    }
+
+    /// Marks the session complete once all `trialCount` trials are answered. Idempotent: a completed
+    /// session keeps its first completion time and code.
+    public func completeSession(token: String, trialCount: Int, code: String, now: Date) async throws -> CompletionOutcome {
+        try await pool.write { db in
+            guard var session = try SessionRecord.fetchOne(db, key: token) else { return .unknownSession }
+            if session.completedAt != nil { return .completed(session) }
+            let answered = try AnswerRecord.filter(Column("session") == token).fetchCount(db)
+            guard answered >= trialCount else { return .incomplete(answered: answered, trials: trialCount) }
+            session.completedAt = now
+            session.lastSeenAt = now
+            session.completionCode = code
+            try session.update(db)
+            return .completed(session)
+        }
+    }
+
+    /// Records an event for the session; false if there is no such session.
+    public func recordEvent(token: String, kind: String, detail: String?, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            guard var session = try SessionRecord.fetchOne(db, key: token) else { return false }
+            var event = EventRecord(id: nil, session: token, kind: kind, detail: detail, receivedAt: now)
+            try event.insert(db)
+            session.lastSeenAt = now
+            try session.update(db, columns: ["last_seen_at"])
+            return true
+        }
+    }
+
+    public func events(token: String) throws -> [EventRecord] {
+        try pool.read { db in try EventRecord.filter(Column("session") == token).order(Column("id")).fetchAll(db) }
+    }
+
+    public func handouts() throws -> [HandoutRecord] {
+        try pool.read { db in try HandoutRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    public func sessions() throws -> [SessionRecord] {
+        try pool.read { db in try SessionRecord.order(Column("started_at"), Column("token")).fetchAll(db) }
+    }
+
+    public func participant(id: String) throws -> ParticipantRecord? {
+        try pool.read { db in try ParticipantRecord.fetchOne(db, key: id) }
+    }
+
+    static func answered(_ db: Database, token: String) throws -> [Int] {
+        try Int.fetchAll(db, sql: "SELECT trial_index FROM answer WHERE session = ? ORDER BY trial_index", arguments: [token])
+    }
+
+    /// Completed or still active sessions per sequence.
+    static func takenCounts(_ db: Database, activeSince: Date) throws -> [String: Int] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT sequence, COUNT(*) AS taken FROM session
+            WHERE completed_at IS NOT NULL OR last_seen_at >= ?
+            GROUP BY sequence
+            """, arguments: [activeSince])
+        var counts: [String: Int] = [:]
+        for row in rows { counts[row["sequence"]] = row["taken"] }
+        return counts
+    }
+
+    static func validateParticipantID(_ id: String) throws {
+        let ok = !id.isEmpty && id.count <= 128 && id.unicodeScalars.allSatisfy { scalar in
+            scalar.properties.generalCategory != .control && scalar != " " && scalar.value != 0x7F
+        }
+        if !ok { throw StudyStoreError.invalidParticipantID(id) }
+    }
+}
+
+extension StudyDatabase {
+    /// The session with this token as recorded, without marking it seen (for async callers: does not block a thread).
+    public func session(token: String) async throws -> SessionSnapshot? {
+        try await pool.read { db in
+            guard let session = try SessionRecord.fetchOne(db, key: token) else { return nil }
+            return SessionSnapshot(session: session, answered: try Self.answered(db, token: token), resumed: true)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import StudyKit
+import StudyStore
+import XCTest
+
+final class AssignmentTests: XCTestCase {
+    func testSequencesAreHandedOutEvenlyWithTasksAlternating() async throws {
+        let study = try TestStudy(sequencesPerTask: 3)
+        defer { study.remove() }
+        let server = try await RunningServer.start(study)
+        var counts: [String: Int] = [:]
+        var tasks: [String] = []
+        for _ in 0..<30 {
+            let participant = try await Participant.start(server.client)
+            let session = try await unwrapSession(server.server.database, participant.token).session
+            counts[session.sequence, default: 0] += 1
+            tasks.append(session.task)
+            let spread = (counts.values.max() ?? 0) - (study.manifest.design.sequences.map { counts[$0.id, default: 0] }.min() ?? 0)
+            XCTAssertLessThanOrEqual(spread, 1, "after every hand-out the sequences differ by at most one")
+        }
+        XCTAssertEqual(Set(counts.values), [5])
+        for pair in stride(from: 0, to: tasks.count, by: 2) {
+            XCTAssertNotEqual(tasks[pair], tasks[pair + 1], "tasks alternate")
+        }
+        // Every (image, model) cell of a task is planned equally often over the handed-out sequences.
+        var cells: [String: Int] = [:]
+        for (id, count) in counts {
+            let sequence = try XCTUnwrap(study.manifest.design.sequence(id))
+            for trial in sequence.trials where trial.kind == .main {
+                cells["\(sequence.task)/\(trial.image)/\(trial.model)", default: 0] += count
+            }
+        }
+        XCTAssertLessThanOrEqual((cells.values.max() ?? 0) - (cells.values.min() ?? 0), 5)
+        XCTAssertEqual(try server.server.database.handouts().count, 30)
+        try await server.stop()
+    }
+
+    func testAbandonedSequenceIsHandedOutAgain() async throws {
+        let study = try TestStudy(sequencesPerTask: 3)
+        defer { study.remove() }
+        let clock = TestClock()
+        let server = try await RunningServer.start(study, clock: clock, abandonAfterMinutes: 30)
+        var participants: [Participant] = []
+        for number in 0..<6 { participants.append(try await Participant.start(server.client, body: ["pid": "p\(number)"])) }
+        let idle = participants[0]
+        let idleSequence = try await unwrapSession(server.server.database, idle.token).session.sequence
+
+        clock.advance(minutes: 20)
+        for participant in participants.dropFirst() { _ = try await participant.answer(0) }
+        clock.advance(minutes: 15)  // p0 idle 35 min: abandoned; the others idle 15 min: active
+
+        let newcomer = try await Participant.start(server.client, body: ["pid": "newcomer"])
+        let newcomerSession = try await unwrapSession(server.server.database, newcomer.token).session
+        XCTAssertEqual(newcomerSession.sequence, idleSequence, "the abandoned sequence is handed out again")
+        let handouts = try server.server.database.handouts()
+        XCTAssertEqual(handouts.count, 7)
+        XCTAssertEqual(handouts.last?.sequence, idleSequence)
+        XCTAssertEqual(handouts.last?.earlierHandouts, 1)
+
+        let progress = try server.server.database.progress(manifest: study.manifest, now: clock.now, abandonAfter: 30 * 60)
+        XCTAssertEqual(progress.tasks.map(\.abandoned).reduce(0, +), 1)
+        XCTAssertEqual(progress.tasks.map(\.active).reduce(0, +), 6)
+        XCTAssertEqual(progress.tasks.map(\.handouts).reduce(0, +), 7)
+
+        // The participant who left can still come back and answer; nothing is thrown away.
+        let back = try await Participant.start(server.client, body: ["pid": "p0"], expectStatus: 200)
+        XCTAssertEqual(back.token, idle.token)
+        let reply = try await back.answer(0)
+        XCTAssertEqual(reply.status, 200)
+        try await server.stop()
+    }
+
+    func testChooseIsPureAndPrefersLeastTakenThenLessBusyTask() {
+        typealias C = SequenceAssignment.Candidate
+        XCTAssertNil(SequenceAssignment.choose([]))
+        let candidates = [C(sequence: "task1-000", task: "task1", taken: 1), C(sequence: "task1-001", task: "task1", taken: 0),
+                          C(sequence: "task2-000", task: "task2", taken: 0)]
+        XCTAssertEqual(SequenceAssignment.choose(candidates)?.sequence, "task2-000")
+        let tied = [C(sequence: "a", task: "task1", taken: 2), C(sequence: "b", task: "task2", taken: 2)]
+        XCTAssertEqual(SequenceAssignment.choose(tied)?.sequence, "a", "ties go to design order")
+    }
+}

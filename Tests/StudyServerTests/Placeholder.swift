@@ -1,2 +1,0 @@
-import XCTest
-final class StudyServerTestsPlaceholder: XCTestCase { func testBuilds() {} }

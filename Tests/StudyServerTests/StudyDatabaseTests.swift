@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+import StudyKit
+import StudyStore
+import XCTest
+
+final class StudyDatabaseTests: XCTestCase {
+    func testAFileThatIsNotAStudyDatabaseIsRefusedClearly() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("studystore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        let text = folder.appendingPathComponent("notes.sqlite").path
+        try Data("just some notes".utf8).write(to: URL(fileURLWithPath: text))
+        XCTAssertThrowsError(try StudyDatabase(path: text)) { error in
+            XCTAssertTrue("\(error)".contains("not an SQLite database"), "\(error)")
+            XCTAssertTrue("\(error)".contains(text))
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: text)), Data("just some notes".utf8), "the file is left alone")
+
+        let foreign = folder.appendingPathComponent("other.sqlite").path
+        let queue = try DatabaseQueue(path: foreign)
+        try queue.write { try $0.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY)") }
+        try queue.close()
+        XCTAssertThrowsError(try StudyDatabase(path: foreign)) { error in
+            XCTAssertTrue("\(error)".contains("not a study database"), "\(error)")
+            XCTAssertTrue("\(error)".contains("invoices"), "\(error)")
+        }
+
+        let absent = folder.appendingPathComponent("absent.sqlite").path
+        XCTAssertThrowsError(try StudyDatabase(path: absent, mustExist: true)) { error in
+            XCTAssertEqual(error as? StudyStoreError, .missingDatabase(path: absent))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: absent))
+    }
+
+    func testReopeningKeepsEverythingAndAChangedPlanIsRefused() async throws {
+        let study = try TestStudy()
+        defer { study.remove() }
+        let database = try StudyDatabase(path: study.databasePath)
+        try database.recordPlan(manifest: study.manifest)
+        let snapshot = try await database.startSession(
+            SessionStart(participantID: "reopen"), sequences: study.manifest.design.sequences,
+            identity: NewSessionIdentity(token: String(repeating: "1", count: 32), generatedParticipantID: "unused"),
+            now: Date(), abandonAfter: 1800)
+        XCTAssertFalse(snapshot.resumed)
+        try database.close()
+
+        let reopened = try StudyDatabase(path: study.databasePath)
+        try reopened.recordPlan(manifest: study.manifest)
+        XCTAssertEqual(try reopened.sessions().map(\.participant), ["reopen"])
+        XCTAssertEqual(try reopened.planSequences().count, study.manifest.design.sequences.count)
+
+        var changed = study.manifest
+        let handedOut = snapshot.session.sequence
+        let position = try XCTUnwrap(changed.design.sequences.firstIndex { $0.id == handedOut })
+        changed.design.sequences[position].trials.reverse()
+        XCTAssertThrowsError(try reopened.recordPlan(manifest: changed)) { error in
+            XCTAssertEqual(error as? StudyStoreError, .planChanged(path: study.databasePath, sequence: handedOut))
+        }
+        // A sequence never handed out may change.
+        let other = changed.design.sequences.indices.first { $0 != position } ?? 0
+        var onlyUnused = study.manifest
+        onlyUnused.design.sequences[other].trials.reverse()
+        XCTAssertNoThrow(try reopened.recordPlan(manifest: onlyUnused))
+        try reopened.close()
+    }
+}
