@@ -1,9 +1,141 @@
 import ArgumentParser
+import Foundation
+import Logging
+import StudyKit
+import StudyStats
+import StudyStore
 
 struct ReportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Fool rates per task and model with intervals that account for participants and images.",
+        discussion: """
+            Reads the study's manifest and database (by default the ones `studyserver serve` uses), applies the \
+            exclusions the study declares, and reports fool rates with naive, bootstrap and primary intervals, \
+            per-image rates, pairwise model differences, tests against 50%, position bias and catch accuracy.
+            """)
+
+    @Flag(name: .customLong("fool-rates"), help: "The fool-rate report (the default, and at present the only, report).")
+    var foolRates = false
+
+    @OptionGroup var inputs: StudyDataOptions
+
+    @Option(help: "text (default), json, csv or html (one self-contained file with the figure and image galleries).")
+    var format: ReportFormat = .text
+
+    @Option(help: "With --format csv: fool-rates (default; one row per task, model and interval method), images or pairwise.")
+    var table: ReportCSVTable = .foolRates
+
+    @Option(help: "Write here instead of standard output.")
+    var output: String?
+
+    @Option(help: "Seed of the bootstrap resampling (default: the study's seed).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("bootstrap"), help: "Bootstrap replicates per interval (default: analysis.bootstrap_samples).")
+    var bootstrap: Int?
+
+    @Option(help: "Images in each lowest/highest list.")
+    var extremeImages = 3
+
+    func validate() throws {
+        if let bootstrap, bootstrap < 2 { throw ValidationError("--bootstrap must be at least 2 (it is \(bootstrap))") }
+        if extremeImages < 0 { throw ValidationError("--extreme-images must not be negative") }
+    }
 
     func run() async throws {
-        throw ValidationError("'report' is not implemented yet")
+        let logger = Logger(label: "studyserver.report")
+        let data = try inputs.load()
+        logger.info("read \(data.trials.count) answered trials from \(data.databasePath)")
+        let definition = data.manifest.definition
+        let settings = ReportSettings(analysis: definition.analysis, seed: seed ?? definition.seed,
+                                      bootstrapSamples: bootstrap, extremeImages: extremeImages)
+        let start = Date()
+        let report = await FoolRateAnalysis.report(trials: data.trials, manifest: data.manifest, settings: settings)
+        logger.info("report computed in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        let text: String
+        switch format {
+        case .text: text = ReportText.render(report)
+        case .json: text = try ReportJSON.render(report)
+        case .csv:
+            switch table {
+            case .foolRates: text = ReportCSV.render(report)
+            case .images: text = ReportCSV.images(report)
+            case .pairwise: text = ReportCSV.pairwise(report)
+            }
+        case .html:
+            let build = data.paths.buildFolder
+            text = ReportHTML.render(report, manifest: data.manifest) { ref in
+                try? Data(contentsOf: build.appendingPathComponent(ref.file))
+            }
+        }
+        try OutputDestination.write(text, to: output)
+    }
+}
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, csv, html
+}
+
+enum ReportCSVTable: String, ExpressibleByArgument, CaseIterable {
+    case foolRates = "fool-rates", images, pairwise
+}
+
+/// `--study` and `--db`, shared by report, export and plan.
+struct StudyDataOptions: ParsableArguments {
+    @Option(help: "Study name, study folder or build folder (default: \(StudyPaths.defaultStudy)).")
+    var study: String?
+
+    @Option(help: "Database file (default: responses.sqlite in the study folder, as `studyserver serve` uses).")
+    var db: String?
+
+    struct Loaded {
+        var paths: StudyPaths
+        var manifest: Manifest
+        var databasePath: String
+        var trials: [AnsweredTrial]
+    }
+
+    var paths: StudyPaths { StudyPaths(argument: study) }
+
+    func loadManifest() throws -> Manifest {
+        do { return try Manifest.load(buildFolder: paths.buildFolder) } catch { throw AnalysisInputError("\(error)") }
+    }
+
+    /// The manifest and every answered trial; errors name the file and the fix.
+    func load() throws -> Loaded {
+        let paths = self.paths
+        let manifest = try loadManifest()
+        let path = db ?? paths.defaultDatabase.path
+        do {
+            let database = try StudyDatabase(path: path, mustExist: true)
+            return Loaded(paths: paths, manifest: manifest, databasePath: path,
+                          trials: try database.answeredTrials(manifest: manifest))
+        } catch {
+            throw AnalysisInputError("\(error)")
+        }
+    }
+}
+
+/// A failure reading the study or writing the output: printed as `Error: <message>` without the usage
+/// text, since the arguments themselves were fine.
+struct AnalysisInputError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum OutputDestination {
+    /// Writes to `path`, or standard output when nil or "-".
+    static func write(_ text: String, to path: String?) throws {
+        let data = Data(text.utf8)
+        guard let path, path != "-" else {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw AnalysisInputError("cannot write \(path): \(error.localizedDescription); choose another --output")
+        }
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import StudyKit
+
+/// One tidy row per answered trial for R or pandas, with the exclusion rule that removed it and the
+/// hashes of the stimuli shown.
+public struct TrialExportRow: Codable, Sendable, Equatable {
+    public var participant: String
+    public var session: String
+    public var sequence: String
+    public var task: String
+    public var trialIndex: Int
+    public var kind: String
+    public var image: String
+    public var model: String
+    public var modelSide: String
+    public var choice: String
+    public var fooled: Bool
+    public var responseMs: Double
+    public var exposureMs: Double?
+    public var frames: Int?
+    public var flagged: Bool
+    public var flags: String
+    public var sessionComplete: Bool
+    public var answeredAt: String?
+    /// The exclusion rule that removed the trial; nil when it counts (practice trials never count).
+    public var excludedBy: String?
+    public var counts: Bool
+    public var hrSHA256: String?
+    public var lrSHA256: String?
+    /// The non-truth image shown: the model output, or the catch foil.
+    public var stimulusSHA256: String?
+
+    enum CodingKeys: String, CodingKey {
+        case participant, session, sequence, task, kind, image, model, choice, fooled, frames, flagged, flags, counts
+        case trialIndex = "trial_index", modelSide = "model_side", responseMs = "response_ms", exposureMs = "exposure_ms"
+        case sessionComplete = "session_complete", answeredAt = "answered_at", excludedBy = "excluded_by"
+        case hrSHA256 = "hr_sha256", lrSHA256 = "lr_sha256", stimulusSHA256 = "stimulus_sha256"
+    }
+
+    public static let columns = ["participant", "session", "sequence", "task", "trial_index", "kind", "image", "model",
+                                 "model_side", "choice", "fooled", "response_ms", "exposure_ms", "frames", "flagged",
+                                 "flags", "session_complete", "answered_at", "excluded_by", "counts", "hr_sha256",
+                                 "lr_sha256", "stimulus_sha256"]
+
+    var csvFields: [String] {
+        [participant, session, sequence, task, "\(trialIndex)", kind, image, model, modelSide, choice, "\(fooled)",
+         CSV.number(responseMs), exposureMs.map(CSV.number) ?? "", frames.map { "\($0)" } ?? "", "\(flagged)", flags,
+         "\(sessionComplete)", answeredAt ?? "", excludedBy ?? "", "\(counts)", hrSHA256 ?? "", lrSHA256 ?? "",
+         stimulusSHA256 ?? ""]
+    }
+
+    /// Every key present, missing values as null.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(participant, forKey: .participant); try c.encode(session, forKey: .session)
+        try c.encode(sequence, forKey: .sequence); try c.encode(task, forKey: .task)
+        try c.encode(trialIndex, forKey: .trialIndex); try c.encode(kind, forKey: .kind)
+        try c.encode(image, forKey: .image); try c.encode(model, forKey: .model)
+        try c.encode(modelSide, forKey: .modelSide); try c.encode(choice, forKey: .choice)
+        try c.encode(fooled, forKey: .fooled); try c.encode(responseMs, forKey: .responseMs)
+        try c.encode(exposureMs, forKey: .exposureMs); try c.encode(frames, forKey: .frames)
+        try c.encode(flagged, forKey: .flagged); try c.encode(flags, forKey: .flags)
+        try c.encode(sessionComplete, forKey: .sessionComplete); try c.encode(answeredAt, forKey: .answeredAt)
+        try c.encode(excludedBy, forKey: .excludedBy); try c.encode(counts, forKey: .counts)
+        try c.encode(hrSHA256, forKey: .hrSHA256); try c.encode(lrSHA256, forKey: .lrSHA256)
+        try c.encode(stimulusSHA256, forKey: .stimulusSHA256)
+    }
+}
+
+public enum TrialExport {
+    public static func rows(trials: [AnsweredTrial], manifest: Manifest) -> [TrialExportRow] {
+        let outcome = Exclusions.apply(trials, rules: manifest.definition.exclusions)
+        let images = Dictionary(manifest.images.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var outputs: [String: String] = [:]
+        for o in manifest.outputs { outputs[o.image + "\u{0}" + o.model] = o.stimulus.sha256 }
+        return trials.enumerated().map { index, t in
+            let image = images[t.image]
+            let stimulus = t.model == DesignTrial.catchFoilModel ? image?.catchFoil.sha256 : outputs[t.image + "\u{0}" + t.model]
+            let reason = outcome.reasons[index]
+            return TrialExportRow(
+                participant: t.participant, session: t.session, sequence: t.sequence, task: t.task,
+                trialIndex: t.trialIndex, kind: t.kind.rawValue, image: t.image, model: t.model,
+                modelSide: t.modelSide.rawValue, choice: t.choice.rawValue, fooled: t.fooled, responseMs: t.responseMs,
+                exposureMs: t.exposureMs, frames: t.frames, flagged: t.flagged, flags: t.flags.joined(separator: ";"),
+                sessionComplete: t.sessionComplete, answeredAt: t.answeredAt, excludedBy: reason?.rawValue,
+                counts: t.kind == .main && reason == nil, hrSHA256: image?.hr.sha256, lrSHA256: image?.lr.sha256,
+                stimulusSHA256: stimulus)
+        }
+    }
+
+    public static func csv(_ rows: [TrialExportRow]) -> String {
+        ([TrialExportRow.columns.joined(separator: ",")] + rows.map { CSV.line($0.csvFields) }).joined(separator: "\n") + "\n"
+    }
+
+    /// One JSON object per line.
+    public static func jsonLines(_ rows: [TrialExportRow]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined()
+    }
+}

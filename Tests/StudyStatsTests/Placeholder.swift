@@ -1,2 +1,0 @@
-import XCTest
-final class StudyStatsTestsPlaceholder: XCTestCase { func testBuilds() {} }
