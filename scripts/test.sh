@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test: the Swift unit and integration tests, then the real-browser end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh
+swift build --build-tests
+swift test --skip-build
+.venv/bin/python -m pytest -q Tests/e2e
