@@ -10,6 +10,9 @@ enum DefinitionValidation {
         }
     }
 
+    /// The largest hr_size: stimuli are PNGs of at most 2^26 pixels (8192 x 8192).
+    static let maxHRSize = 8192
+
     static func validate(_ file: StudyDefinitionFile) throws {
         let d = file.definition
         func require(_ ok: Bool, _ field: String, _ problem: String, _ fix: String) throws {
@@ -19,6 +22,8 @@ enum DefinitionValidation {
         try require(d.lrSize >= 1, "lr_size", "lr_size is \(d.lrSize)", "use a positive size in pixels, e.g. 16")
         try require(d.hrSize >= 11, "hr_size", "hr_size \(d.hrSize) is below 11 pixels, too small for SSIM's 11x11 window",
                     "use hr_size 11 or more (the paper: 128)")
+        try require(d.hrSize <= maxHRSize, "hr_size", "hr_size \(d.hrSize) is above \(maxHRSize) pixels, more than a PNG stimulus may hold",
+                    "use hr_size \(maxHRSize) or less (the paper: 128)")
         try require(d.lrSize < d.hrSize, "lr_size", "lr_size \(d.lrSize) is not smaller than hr_size \(d.hrSize)",
                     "super-resolution goes from a small lr_size up to a larger hr_size (e.g. 16 -> 128)")
         try require(!d.images.folder.isEmpty, "images.folder", "no image folder is given", "write `folder: <path to source images>` under `images:`")
@@ -31,7 +36,8 @@ enum DefinitionValidation {
         try require(d.exposureToleranceMs >= 0, "exposure_tolerance_ms", "exposure_tolerance_ms is negative", "use 0 or more milliseconds, e.g. 34")
         try require(d.imagesPerParticipant >= 1, "images_per_participant", "images_per_participant is \(d.imagesPerParticipant)",
                     "use at least 1 (the paper: 50 of 100 images)")
-        try require(d.participantsPerTask >= 1, "participants_per_task", "participants_per_task is \(d.participantsPerTask)", "use at least 1")
+        try require(d.participantsPerTask >= 1 && d.participantsPerTask <= DesignPlan.maxSequencesPerTask, "participants_per_task",
+                    "participants_per_task is \(d.participantsPerTask)", "use 1 to \(DesignPlan.maxSequencesPerTask)")
         try require(d.practiceTrials >= 0 && d.practiceTrials <= 50, "practice_trials", "practice_trials is \(d.practiceTrials)", "use 0 to 50")
         try require(d.catchRate >= 0 && d.catchRate <= 1, "catch_rate", "catch_rate is \(d.catchRate)",
                     "use a fraction of main trials between 0 and 1, e.g. 0.1")

@@ -36,6 +36,10 @@ public struct DesignPlan: Sendable, Equatable {
                               problem: "images_per_participant is \(k) but the study has \(n) source image\(n == 1 ? "" : "s")",
                               fix: "use at most \(n) (a participant never sees a source image twice within a task), or add images")
         }
+        guard definition.participantsPerTask <= DesignPlan.maxSequencesPerTask else {
+            throw DesignError(field: "participants_per_task", problem: "participants_per_task is \(definition.participantsPerTask)",
+                              fix: "use at most \(DesignPlan.maxSequencesPerTask) per task")
+        }
         let cells = n * m
         let block = cells / DesignPlan.gcd(cells, k)
         let requested = max(definition.participantsPerTask, 1)

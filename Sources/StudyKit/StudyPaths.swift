@@ -21,7 +21,9 @@ public struct StudyPaths: Sendable, Equatable {
     public init(argument: String?, root: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
         guard let argument, !argument.isEmpty else { self.init(name: StudyPaths.defaultStudy, root: root); return }
         let fm = FileManager.default
-        let url = URL(fileURLWithPath: argument, relativeTo: root).standardizedFileURL
+        // Appended rather than `relativeTo:`, which drops root's last component unless root is known to be a folder.
+        let url = (argument.hasPrefix("/") ? URL(fileURLWithPath: argument) : root.appendingPathComponent(argument))
+            .standardizedFileURL
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             if !isDir.boolValue {

@@ -1,8 +1,9 @@
 /// A small, fast, seedable generator (xoshiro256**, seeded through SplitMix64), so that every
 /// random choice of a study (the trial design, per-image sampling seeds) is reproducible from
-/// the study's seed on every platform. Not for cryptography.
+/// the study's seed on every platform. Not for cryptography. StudyStats' bootstraps use it too
+/// (as `SeededGenerator`), so `next()` is inlinable into their hot loops.
 public struct StudySeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
         var mix = seed
@@ -19,6 +20,7 @@ public struct StudySeededGenerator: RandomNumberGenerator, Sendable {
         self.init(seed: seed ^ hash)
     }
 
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -36,5 +38,6 @@ public struct StudySeededGenerator: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable
+    func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }

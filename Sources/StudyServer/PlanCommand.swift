@@ -89,7 +89,7 @@ struct PlanCommand: AsyncParsableCommand {
                 }
             }
             if scenarios.isEmpty {
-                throw AnalysisInputError("""
+                throw ServerCommandError("""
                     the pilot data in \(data.databasePath) has no usable main trials (none, or all fooled / none fooled); \
                     state the components instead: --sd-participant 0.5 --sd-image 0.8 --fool-rate 0.4
                     """)

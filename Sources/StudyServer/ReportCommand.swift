@@ -99,7 +99,7 @@ struct StudyDataOptions: ParsableArguments {
     var paths: StudyPaths { StudyPaths(argument: study) }
 
     func loadManifest() throws -> Manifest {
-        do { return try Manifest.load(buildFolder: paths.buildFolder) } catch { throw AnalysisInputError("\(error)") }
+        do { return try Manifest.load(buildFolder: paths.buildFolder) } catch { throw ServerCommandError("\(error)") }
     }
 
     /// The manifest and every answered trial; errors name the file and the fix.
@@ -112,16 +112,9 @@ struct StudyDataOptions: ParsableArguments {
             return Loaded(paths: paths, manifest: manifest, databasePath: path,
                           trials: try database.answeredTrials(manifest: manifest))
         } catch {
-            throw AnalysisInputError("\(error)")
+            throw ServerCommandError("\(error)")
         }
     }
-}
-
-/// A failure reading the study or writing the output: printed as `Error: <message>` without the usage
-/// text, since the arguments themselves were fine.
-struct AnalysisInputError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 enum OutputDestination {
@@ -135,7 +128,7 @@ enum OutputDestination {
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw AnalysisInputError("cannot write \(path): \(error.localizedDescription); choose another --output")
+            throw ServerCommandError("cannot write \(path): \(error.localizedDescription); choose another --output")
         }
     }
 }

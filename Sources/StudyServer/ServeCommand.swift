@@ -76,12 +76,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// A failure reported as `Error: <message>`, without the usage text (the arguments were fine).
-struct ServerCommandError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 enum AdminToken {
     static func generate() -> String {
         var generator = SystemRandomNumberGenerator()

@@ -1,39 +1,15 @@
 import Foundation
+import StudyKit
 
-/// xoshiro256** seeded through SplitMix64: a small, fast, reproducible generator for bootstraps and
-/// simulations. Every random choice in StudyStats takes a generator passed in, so one seed fixes a report.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0: UInt64
-    private var s1: UInt64
-    private var s2: UInt64
-    private var s3: UInt64
+/// The study's seeded generator (xoshiro256** seeded through SplitMix64, `StudySeededGenerator`), under the
+/// name StudyStats uses. Every random choice in StudyStats takes a generator passed in, so one seed fixes a report.
+public typealias SeededGenerator = StudySeededGenerator
 
-    public init(seed: UInt64) {
-        var sm = seed
-        func splitMix(_ state: inout UInt64) -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(&sm); s1 = splitMix(&sm); s2 = splitMix(&sm); s3 = splitMix(&sm)
-    }
-
+extension StudySeededGenerator {
     /// A generator for stream `stream` of `seed`: independent streams for parallel work that stays
     /// reproducible whatever order the work runs in.
     public init(seed: UInt64, stream: UInt64) {
         self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) &+ stream)
-    }
-
-    @inline(__always)
-    public mutating func next() -> UInt64 {
-        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
-        let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
-        s2 ^= t
-        s3 = (s3 << 45) | (s3 >> 19)
-        return result
     }
 }
 

@@ -19,17 +19,19 @@ extension StudyDatabase {
         let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         return try rows.map { row in
             let answer = try AnswerRecord(row: row)
-            let sequenceID: String = row["sequence"]
+            let sequenceID: String = try row.decode(forColumn: "sequence")
             guard let sequence = sequences[sequenceID], sequence.trials.indices.contains(answer.trialIndex),
                   let choice = Side(rawValue: answer.choice) else {
                 throw StudyStoreError.answerOutsideManifest(
                     path: path, session: answer.session, sequence: sequenceID, trialIndex: answer.trialIndex)
             }
             let trial = sequence.trials[answer.trialIndex]
-            let completedAt: Date? = row["completed_at"]
+            let completedAt: Date? = try row.decode(forColumn: "completed_at")
+            let participant: String = try row.decode(forColumn: "participant")
+            let task: String = try row.decode(forColumn: "task")
             let flags = answer.flagList
             return AnsweredTrial(
-                participant: row["participant"], session: answer.session, sequence: sequenceID, task: row["task"],
+                participant: participant, session: answer.session, sequence: sequenceID, task: task,
                 trialIndex: answer.trialIndex, kind: trial.kind, image: trial.image, model: trial.model,
                 modelSide: trial.modelSide, choice: choice, responseMs: answer.responseMs,
                 exposureMs: answer.exposureMs, frames: answer.frames, flagged: !flags.isEmpty,

@@ -153,7 +153,7 @@ extension StudyDatabase {
             GROUP BY sequence
             """, arguments: [activeSince])
         var counts: [String: Int] = [:]
-        for row in rows { counts[row["sequence"]] = row["taken"] }
+        for row in rows { counts[try row.decode(forColumn: "sequence")] = try row.decode(Int.self, forColumn: "taken") }
         return counts
     }
 

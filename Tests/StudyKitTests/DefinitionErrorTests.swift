@@ -85,6 +85,10 @@ final class DefinitionErrorTests: XCTestCase {
         assertError(DefinitionFixtures.minimal.replacingOccurrences(of: "lr_size: 8", with: "lr_size: 64"),
                     line: 3, field: "lr_size", contains: ["not smaller than hr_size"])
         assertError(DefinitionFixtures.minimal + "\ntasks: []\n", line: 9, field: "tasks", contains: ["no tasks"])
+        assertError(DefinitionFixtures.minimal + "\nparticipants_per_task: 9223372036854775807\n", line: 9,
+                    field: "participants_per_task", contains: ["participants_per_task is 9223372036854775807", "use 1 to 20000"])
+        assertError(DefinitionFixtures.minimal.replacingOccurrences(of: "hr_size: 32", with: "hr_size: 100000000000"),
+                    line: 2, field: "hr_size", contains: ["above 8192 pixels"])
         assertError(DefinitionFixtures.minimal + "\ntasks:\n  - {id: a, show_input: true, question: Q}\n  - {id: a, show_input: false, question: Q}\n",
                     line: 11, field: "tasks[1].id", contains: ["also used"])
         assertError(DefinitionFixtures.minimal + "\nexclusions:\n  min_catch_accuracy: 2\n", line: 10,

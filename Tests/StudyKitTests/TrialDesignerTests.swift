@@ -136,6 +136,11 @@ final class TrialDesignerTests: XCTestCase {
         }
         XCTAssertThrowsError(try TrialDesigner.makeDesign(definition: definition, images: ["a"], models: [], using: &rng))
         XCTAssertThrowsError(try TrialDesigner.makeDesign(definition: definition, images: ["a", "a"], models: ["x"], using: &rng))
+        var huge = try DefinitionFixtures.definition(images: 5, models: 2, perParticipant: 2, participants: 3)
+        huge.participantsPerTask = Int.max
+        XCTAssertThrowsError(try DesignPlan(definition: huge, imageCount: 5, modelCount: 2)) { error in
+            XCTAssertEqual((error as? DesignError)?.field, "participants_per_task", "\(error)")
+        }
     }
 }
 

@@ -1,20 +1,7 @@
 import Foundation
 import XCTest
 
-final class AnswerIntegrityTests: XCTestCase {
-    var study: TestStudy!
-    var server: RunningServer!
-
-    override func setUp() async throws {
-        study = try TestStudy()
-        server = try await RunningServer.start(study)
-    }
-
-    override func tearDown() async throws {
-        try await server.stop()
-        study.remove()
-    }
-
+final class AnswerIntegrityTests: ServerTestCase {
     func testReplayingTheSameKeyWritesNothing() async throws {
         let participant = try await Participant.start(server.client)
         let first = try await participant.answer(0, key: "replay-key-1")

@@ -1,20 +1,7 @@
 import Foundation
 import XCTest
 
-final class StaticFilesTests: XCTestCase {
-    var study: TestStudy!
-    var server: RunningServer!
-
-    override func setUp() async throws {
-        study = try TestStudy()
-        server = try await RunningServer.start(study)
-    }
-
-    override func tearDown() async throws {
-        try await server.stop()
-        study.remove()
-    }
-
+final class StaticFilesTests: ServerTestCase {
     func testPublicFilesAreServed() async throws {
         let index = try await server.client.get("/")
         XCTAssertEqual(index.status, 200)

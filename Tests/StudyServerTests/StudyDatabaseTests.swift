@@ -65,4 +65,21 @@ final class StudyDatabaseTests: XCTestCase {
         XCTAssertNoThrow(try reopened.recordPlan(manifest: onlyUnused))
         try reopened.close()
     }
+
+    func testTheFileIsInWALModeAndMigrated() throws {
+        let study = try TestStudy()
+        defer { study.remove() }
+        let database = try StudyDatabase(path: study.databasePath)
+        try database.close()
+        // WAL is a property of the file: any later connection sees it.
+        let queue = try DatabaseQueue(path: study.databasePath)
+        defer { try? queue.close() }
+        try queue.read { db in
+            XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
+            let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            XCTAssertFalse(migrations.isEmpty, "migrations are recorded")
+            let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+            XCTAssertTrue(tables.isSuperset(of: ["participant", "session", "plan_sequence", "answer"]), "\(tables)")
+        }
+    }
 }

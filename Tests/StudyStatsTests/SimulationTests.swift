@@ -1,3 +1,4 @@
+import StudyKit
 import XCTest
 @testable import StudyStats
 
@@ -54,5 +55,30 @@ final class SimulationTests: XCTestCase {
         let floor = PlanScenario(foolRate: 0.4, sdParticipant: 0.2, sdImage: 1.2, images: 40, imagesPerParticipant: 20)
         let unreachable = await SamplePlanner.plan(floor, targetHalfWidth: 0.02, studies: 10, bootstrapSamples: 40, maxParticipants: 64)
         XCTAssertNil(unreachable.participantsNeeded)
+    }
+
+    func testPilotEstimateSeesTheVarianceComponentsAndRefusesUselessPilots() throws {
+        func pilot(sdParticipant: Double, sdImage: Double) -> [AnsweredTrial] {
+            let study = SyntheticStudy(tasks: ["task2"], models: [("sr3", 0.4)], participantsPerTask: 60, images: 60,
+                                       imagesPerParticipant: 60, sdParticipant: sdParticipant, sdImage: sdImage)
+            return study.trials(seed: 3).filter { $0.kind == .main }
+        }
+        let flat = try XCTUnwrap(PlanScenario.estimate(fromPilot: pilot(sdParticipant: 0, sdImage: 0), images: 60, imagesPerParticipant: 60))
+        XCTAssertEqual(flat.foolRate, 0.4, accuracy: 0.03)
+        XCTAssertLessThan(flat.sdParticipant, 0.3)
+        XCTAssertLessThan(flat.sdImage, 0.3)
+        let strong = try XCTUnwrap(PlanScenario.estimate(fromPilot: pilot(sdParticipant: 0.2, sdImage: 1.2), images: 60, imagesPerParticipant: 60))
+        XCTAssertGreaterThan(strong.sdImage, 0.7)
+        XCTAssertGreaterThan(strong.sdImage, strong.sdParticipant + 0.3, "image effects dominate, as simulated")
+        XCTAssertEqual(strong.images, 60)
+        XCTAssertEqual(strong.imagesPerParticipant, 60)
+
+        XCTAssertNil(PlanScenario.estimate(fromPilot: [], images: 60, imagesPerParticipant: 60), "no pilot trials")
+        let allFooled = pilot(sdParticipant: 0, sdImage: 0).map { trial -> AnsweredTrial in
+            var fooled = trial
+            fooled.choice = trial.modelSide
+            return fooled
+        }
+        XCTAssertNil(PlanScenario.estimate(fromPilot: allFooled, images: 60, imagesPerParticipant: 60), "a rate of 100% has no logit")
     }
 }
