@@ -25,7 +25,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
 
         // The SR3 model: tensors, kernels, U-Net, checkpoints, resampling, samplers. Knows nothing of studies.
-        .target(name: "SR3Core", dependencies: ["COpenBLAS"]),
+        // -Ounchecked: the numeric kernels stay fast in debug test builds too.
+        .target(name: "SR3Core", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Images at the edges: PNG through libpng, uint8 <-> tensor, crops, metrics (PSNR, SSIM, consistency).
         .target(name: "Imaging", dependencies: ["CPNG", "SR3Core"]),
         // The study as values: definitions, manifest, trial design, answered-trial records. Pure.
@@ -42,7 +43,7 @@ let package = Package(
         ]),
         // The participant-facing HTTP server and its JSON API.
         .target(name: "StudyServerCore", dependencies: [
-            "StudyKit", "StudyStore",
+            "StudyKit", "StudyStore", "StudyStats",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -61,8 +62,12 @@ let package = Package(
         .testTarget(name: "SR3CoreTests", dependencies: ["SR3Core", "Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SR3Core"]),
         .testTarget(name: "StudyKitTests", dependencies: ["StudyKit"]),
-        .testTarget(name: "StudyBuilderTests", dependencies: ["StudyBuilder", "StudyKit", "Imaging", "SR3Core"]),
-        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "StudyKit"]),
-        .testTarget(name: "StudyServerTests", dependencies: ["StudyServerCore", "StudyStore", "StudyKit"]),
+        .testTarget(name: "StudyBuilderTests", dependencies: [
+            "StudyBuilder", "StudyKit", "Imaging", "SR3Core", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "StudyKit"], exclude: ["Fixtures"]),
+        .testTarget(name: "StudyServerTests", dependencies: [
+            "StudyServerCore", "StudyStore", "StudyKit", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )
