@@ -1,9 +1,75 @@
 import ArgumentParser
+import Foundation
+import SR3Core
 
+/// `studygen bench`: U-Net forward time, sampling time, batch throughput and peak memory, in one run.
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the SR3 U-Net and sampler on the CPU (see BENCHMARKS.md).")
+
+    @Option(name: .long, help: "Checkpoint to time.")
+    var model = "models/sr3-tiny-16to128.safetensors"
+
+    @Option(name: .long, help: "Timed forward passes per thread count (median reported).")
+    var runs = 20
+
+    @Option(name: .long, help: "Sampling steps for the sampling and throughput timings.")
+    var steps = 100
+
+    @Option(name: .long, help: "Images in the throughput batch.")
+    var batch = 4
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
 
     func run() async throws {
-        throw ValidationError("'bench' is not implemented yet")
+        let sr = try SuperResolutionModel(checkpoint: URL(fileURLWithPath: model))
+        let size = sr.hrSize
+        var report: [(String, Double)] = []
+        for threads in [1, 2] {
+            let times = Benchmark.forwardTimes(unet: sr.unet, height: size, width: size, threads: threads, runs: runs)
+            report.append(("forward_ms_threads\(threads)", Benchmark.median(times)))
+        }
+        let lrSize = sr.lrSize
+        let lr = syntheticLR(count: batch, size: lrSize)
+        let settings = SamplingSettings(steps: steps)
+        let single = Date()
+        _ = try sr.superResolve(lr: Array(lr.prefix(3 * lrSize * lrSize)), count: 1, height: lrSize, width: lrSize, seeds: [1],
+                                settings: settings, progress: nil)
+        report.append(("sample_one_image_s", Date().timeIntervalSince(single)))
+        let start = Date()
+        _ = try sr.superResolve(lr: lr, count: batch, height: lrSize, width: lrSize, seeds: (0..<batch).map { UInt64($0) },
+                                settings: settings, progress: nil)
+        let elapsed = Date().timeIntervalSince(start)
+        report.append(("batch_images_per_s", Double(batch) / elapsed))
+        report.append(("peak_rss_mib", Benchmark.peakResidentMiB()))
+
+        if json {
+            let fields = report.map { "\"\($0.0)\": \(String(format: "%.3f", $0.1))" }
+            print("{\"model\": \"\(model)\", \"size\": \(size), \"runs\": \(runs), \"steps\": \(steps), \"batch\": \(batch), "
+                  + fields.joined(separator: ", ") + "}")
+        } else {
+            print("model \(model), \(size)x\(size), cores \(ProcessInfo.processInfo.activeProcessorCount)")
+            for (name, value) in report {
+                print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%10.2f", value))
+            }
+        }
+    }
+
+    /// Smooth colour gradients in [0,1], quantised to 1/255, one per image.
+    private func syntheticLR(count: Int, size: Int) -> [Float] {
+        var out: [Float] = []
+        for i in 0..<count {
+            for c in 0..<3 {
+                for y in 0..<size {
+                    for x in 0..<size {
+                        let v = 0.5 + 0.4 * sin(Double(x + 2 * y + 5 * c + 7 * i) / Double(size) * 3)
+                        out.append(Float((v * 255).rounded() / 255))
+                    }
+                }
+            }
+        }
+        return out
     }
 }

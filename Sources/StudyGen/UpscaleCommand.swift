@@ -1,9 +1,62 @@
 import ArgumentParser
+import Foundation
+import Imaging
+import Logging
+import SR3Core
 
+/// `studygen upscale`: one LR PNG through an SR3 or Regression checkpoint.
 struct UpscaleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "upscale", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "upscale",
+        abstract: "Super-resolve one LR PNG with an SR3 or Regression checkpoint.")
+
+    @Option(name: .long, help: "Checkpoint (.safetensors).")
+    var model: String
+
+    @Option(name: .long, help: "LR input PNG (the model's lr size, e.g. 16x16).")
+    var input: String
+
+    @Option(name: .long, help: "Output PNG.")
+    var output: String
+
+    @Option(name: .long, help: "Sampling steps (SR3 only).")
+    var steps: Int = 100
+
+    @Option(name: .long, help: "Sampler: ddpm (paper Algorithm 2) or ddim (deterministic, few-step previews).")
+    var sampler: SamplerKind = .ddpm
+
+    @Flag(name: .long, help: "Apply the consistency projection at every step.")
+    var projection = false
+
+    @Option(name: .long, help: "Seed of the sampling noise.")
+    var seed: UInt64 = 0
+
+    @Flag(name: .long, help: "Accept LR sizes other than the model's (any size whose upscaled size the U-Net takes).")
+    var anySize = false
 
     func run() async throws {
-        throw ValidationError("'upscale' is not implemented yet")
+        let logger = Logger(label: "studygen.upscale")
+        let model = try SuperResolutionModel(checkpoint: URL(fileURLWithPath: model))
+        let image = try PNG.read(URL(fileURLWithPath: input))
+        if !anySize, image.width != model.lrSize || image.height != model.lrSize {
+            throw ValidationError("\(input) is \(image.width)x\(image.height) but the model takes \(model.lrSize)x\(model.lrSize) LR images; downsample it first, or pass --any-size to run it anyway")
+        }
+        let size: (height: Int, width: Int)
+        do {
+            size = try model.outputSize(height: image.height, width: image.width)
+        } catch {
+            throw ValidationError("\(input) is \(image.width)x\(image.height): \(error)")
+        }
+        let settings = SamplingSettings(sampler: sampler, steps: steps, projection: projection)
+        if model.kind == .sr3, let problem = settings.problem { throw ValidationError(problem) }
+        logger.info("upscaling \(input) (\(image.width)x\(image.height)) to \(size.width)x\(size.height) with \(model.kind.rawValue) model")
+        let start = Date()
+        let result = try model.superResolve(
+            lr: image.planarFloats(), count: 1, height: image.height, width: image.width, seeds: [seed],
+            settings: settings, progress: nil)
+        try PNG.write(RGBImage(planarFloats: result, width: size.width, height: size.height), to: URL(fileURLWithPath: output))
+        logger.info("wrote \(output) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 }
+
+extension SamplerKind: ExpressibleByArgument {}

@@ -1,0 +1,105 @@
+import COpenBLAS
+
+/// Every buffer one forward pass of a given image size needs, allocated once and reused across
+/// passes (a sampler runs 100 of them). Not shared between threads that run different images.
+final class UNetWorkspace {
+    let height: Int
+    let width: Int
+    let threads: Int
+    /// One slot per `downs` output (the skip connections).
+    let skips: [UnsafeMutablePointer<Float>]
+    let ping: UnsafeMutablePointer<Float>
+    let pong: UnsafeMutablePointer<Float>
+    let normalised: UnsafeMutablePointer<Float>
+    let hidden: UnsafeMutablePointer<Float>
+    let attention: UnsafeMutablePointer<Float>
+    let extraBias: UnsafeMutablePointer<Float>
+    let context: KernelContext
+    private let storage: UnsafeMutablePointer<Float>
+    private let totalFloats: Int
+
+    init(unet: UNet, height: Int, width: Int, threads: Int) {
+        self.height = height
+        self.width = width
+        self.threads = max(1, threads)
+        var skipSizes: [Int] = []
+        var activation = 0
+        var attentionFloats = 0
+        var columnFloats = 0
+        var maxChannels = unet.config.innerChannel
+        var h = height
+        var w = width
+        func conv(_ weights: ConvWeights, _ ch: Int, _ cw: Int) {
+            columnFloats = max(columnFloats, weights.tiling(height: ch, width: cw).columnFloats)
+            maxChannels = max(maxChannels, weights.outChannels)
+        }
+        func block(_ b: ResnetBlockWithAttention) {
+            activation = max(activation, max(b.resnet.inChannels, b.resnet.outChannels) * h * w)
+            conv(b.resnet.block1.conv, h, w)
+            conv(b.resnet.block2.conv, h, w)
+            if let r = b.resnet.residual { conv(r, h, w) }
+            if let a = b.attention {
+                attentionFloats = max(attentionFloats, SelfAttention.scratchFloats(channels: a.channels, positions: h * w))
+                conv(a.qkv, 1, h * w)
+                conv(a.out, 1, h * w)
+            }
+        }
+        for layer in unet.downs {
+            switch layer {
+            case .stem(let weights):
+                conv(weights, h, w)
+                skipSizes.append(weights.outChannels * h * w)
+            case .resnet(let b):
+                block(b)
+                skipSizes.append(b.resnet.outChannels * h * w)
+            case .downsample(let weights):
+                conv(weights, h, w)
+                h /= 2
+                w /= 2
+                skipSizes.append(weights.outChannels * h * w)
+            case .upsample: break
+            }
+            activation = max(activation, skipSizes.last ?? 0)
+        }
+        unet.mid.forEach(block)
+        for layer in unet.ups {
+            switch layer {
+            case .resnet(let b): block(b)
+            case .upsample(let weights):
+                h *= 2
+                w *= 2
+                conv(weights, h, w)
+                activation = max(activation, weights.outChannels * h * w)
+            case .stem, .downsample: break
+            }
+        }
+        activation = max(activation, unet.final.norm.channels * h * w, unet.config.inChannel * h * w)
+        conv(unet.final.conv, h, w)
+
+        let columnsTotal = columnFloats * self.threads
+        let fixed = 4 * activation + attentionFloats + maxChannels + columnsTotal
+        totalFloats = skipSizes.reduce(0, +) + fixed
+        storage = UnsafeMutablePointer<Float>.allocate(capacity: max(1, totalFloats))
+        storage.initialize(repeating: 0, count: max(1, totalFloats))
+        var cursor = storage
+        func carve(_ count: Int) -> UnsafeMutablePointer<Float> {
+            defer { cursor += count }
+            return cursor
+        }
+        skips = skipSizes.map { carve($0) }
+        ping = carve(activation)
+        pong = carve(activation)
+        normalised = carve(activation)
+        hidden = carve(activation)
+        attention = carve(attentionFloats)
+        extraBias = carve(maxChannels)
+        let columns = carve(columnsTotal)
+        // Parallelism comes from our own threads; every sgemm runs on the thread that calls it.
+        openblas_set_num_threads(1)
+        context = KernelContext(workers: Workers(self.threads), columnBase: SharedFloats(columns), columnCapacity: columnFloats)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+}

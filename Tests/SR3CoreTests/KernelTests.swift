@@ -1,0 +1,110 @@
+@testable import SR3Core
+import XCTest
+
+/// The tiled im2col convolution and the two-buffer GroupNorm against plain loops, on odd sizes where
+/// tiles cut rows at arbitrary points.
+final class KernelTests: XCTestCase {
+    func testTiledConvolutionMatchesDirectLoops() {
+        var rng = NormalRNG(seed: 21)
+        for (kernel, stride, height, width) in [(3, 1, 7, 13), (3, 2, 10, 14), (1, 1, 9, 11), (3, 1, 20, 48)] {
+            let (cin, cout) = (5, 18)
+            let conv = ConvWeights(outChannels: cout, inChannels: cin, kernel: kernel, stride: stride,
+                                   weight: rng.normals(cout * cin * kernel * kernel), bias: rng.normals(cout))
+            let input = rng.normals(cin * height * width)
+            let out = conv.outputSize(height: height, width: width)
+            let expected = naiveConvolution(conv, input, height, width)
+            for threads in [1, 2] {
+                let result = run(conv, input, height, width, threads: threads)
+                XCTAssertEqual(result.count, cout * out.height * out.width)
+                XCTAssertLessThan(maxAbsDifference(result, expected), 1e-4, "k\(kernel) s\(stride) \(height)x\(width), \(threads) thread(s)")
+            }
+        }
+    }
+
+    func testGroupNormOverTwoBuffersEqualsOneBuffer() {
+        var rng = NormalRNG(seed: 22)
+        let (first, second, plane) = (6, 10, 35)
+        let norm = GroupNormWeights(channels: first + second, groups: 4, weight: rng.normals(16), bias: rng.normals(16))
+        let a = rng.normals(first * plane).map { $0 + 3 }
+        let b = rng.normals(second * plane)
+        let joined = a + b
+        let joinedBuffer = Buffer(joined)
+        let aBuffer = Buffer(a)
+        let bBuffer = Buffer(b)
+        let fromOneBuffer = Buffer(count: joined.count)
+        let fromTwoBuffer = Buffer(count: joined.count)
+        let context = KernelContext(workers: Workers(2), columnBase: SharedFloats(fromOneBuffer.pointer), columnCapacity: 0)
+        norm.apply(input: ChannelPlanes(joinedBuffer.pointer, planeSize: plane), output: fromOneBuffer.pointer, swish: true, context: context)
+        norm.apply(input: ChannelPlanes(aBuffer.pointer, channels: first, then: bBuffer.pointer, planeSize: plane),
+                   output: fromTwoBuffer.pointer, swish: true, context: context)
+        let fromOne = fromOneBuffer.values
+        let fromTwo = fromTwoBuffer.values
+        XCTAssertLessThan(maxAbsDifference(fromOne, fromTwo), 1e-5)
+        // And against the definition for the group that straddles the two buffers (channels 4...7).
+        let group = Array(joined[(4 * plane)..<(8 * plane)])
+        let mean = group.reduce(0, +) / Float(group.count)
+        let variance = group.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(group.count)
+        let c = 5
+        let x = joined[c * plane + 3]
+        let y = (x - mean) / (variance + 1e-5).squareRoot() * norm.weight[c] + norm.bias[c]
+        XCTAssertEqual(fromTwo[c * plane + 3], y / (1 + exp(-y)), accuracy: 1e-5)
+    }
+
+    private func run(_ conv: ConvWeights, _ input: [Float], _ height: Int, _ width: Int, threads: Int) -> [Float] {
+        let out = conv.outputSize(height: height, width: width)
+        let capacity = max(1, conv.tiling(height: height, width: width).columnFloats)
+        let columns = Buffer(count: capacity * threads)
+        let context = KernelContext(workers: Workers(threads), columnBase: SharedFloats(columns.pointer), columnCapacity: capacity)
+        let source = Buffer(input)
+        let result = Buffer(count: conv.outChannels * out.height * out.width)
+        conv.apply(input: source.pointer, height: height, width: width, output: result.pointer, context: context)
+        return result.values
+    }
+
+    private func naiveConvolution(_ conv: ConvWeights, _ input: [Float], _ height: Int, _ width: Int) -> [Float] {
+        let out = conv.outputSize(height: height, width: width)
+        let k = conv.kernel
+        let pad = k / 2
+        var result = [Float](repeating: 0, count: conv.outChannels * out.height * out.width)
+        for o in 0..<conv.outChannels {
+            for oy in 0..<out.height {
+                for ox in 0..<out.width {
+                    var sum = conv.bias?[o] ?? 0
+                    for c in 0..<conv.inChannels {
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                let iy = oy * conv.stride + ky - pad
+                                let ix = ox * conv.stride + kx - pad
+                                guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
+                                sum += conv.weight[((o * conv.inChannels + c) * k + ky) * k + kx] * input[(c * height + iy) * width + ix]
+                            }
+                        }
+                    }
+                    result[(o * out.height + oy) * out.width + ox] = sum
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// Owned float storage for calling the pointer-based kernels from tests.
+private final class Buffer {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(1, count))
+        pointer.initialize(repeating: 0, count: max(1, count))
+    }
+
+    convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        for (i, v) in values.enumerated() { pointer[i] = v }
+    }
+
+    var values: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+
+    deinit { pointer.deallocate() }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class SR3CoreTestsPlaceholder: XCTestCase { func testBuilds() {} }
