@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
 swift build --build-tests
-swift test --skip-build
+swift test --skip-build --disable-swift-testing
 .venv/bin/python -m pytest -q Tests/e2e
