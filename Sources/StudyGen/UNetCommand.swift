@@ -21,13 +21,13 @@ struct UNetCommand: AsyncParsableCommand {
         let checkpoint = try Checkpoint(contentsOf: URL(fileURLWithPath: model))
         let io = try SafeTensors.read(URL(fileURLWithPath: input))
         guard let x = io.tensors["input"], x.shape.count == 4 else {
-            throw ValidationError("\(input): needs a tensor 'input' of shape [N, C, H, W]")
+            throw InputError("\(input): needs a tensor 'input' of shape [N, C, H, W]")
         }
         guard let levels = io.tensors["noise_level"], levels.values.count == x.shape[0] else {
-            throw ValidationError("\(input): needs a tensor 'noise_level' with one value per image (\(x.shape[0]))")
+            throw InputError("\(input): needs a tensor 'noise_level' with one value per image (\(x.shape[0]))")
         }
         guard x.shape[1] == checkpoint.unet.config.inChannel else {
-            throw ValidationError("\(input): 'input' has \(x.shape[1]) channels, the model takes \(checkpoint.unet.config.inChannel)")
+            throw InputError("\(input): 'input' has \(x.shape[1]) channels, the model takes \(checkpoint.unet.config.inChannel)")
         }
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let y: [Float]
@@ -35,7 +35,7 @@ struct UNetCommand: AsyncParsableCommand {
             y = try checkpoint.unet.forward(x.values, levels: levels.values, batch: n, height: h, width: w,
                                             threads: ProcessInfo.processInfo.activeProcessorCount)
         } catch {
-            throw ValidationError("\(input): \(error)")
+            throw InputError("\(input): \(error)")
         }
         let result = SafeTensors(tensors: ["output": NamedTensor(shape: [n, checkpoint.unet.config.outChannel, h, w], values: y)],
                                  metadata: ["about": "UNet(\(model)) applied to \(input)"])

@@ -39,21 +39,24 @@ struct UpscaleCommand: AsyncParsableCommand {
         let model = try SuperResolutionModel(checkpoint: URL(fileURLWithPath: model))
         let image = try PNG.read(URL(fileURLWithPath: input))
         if !anySize, image.width != model.lrSize || image.height != model.lrSize {
-            throw ValidationError("\(input) is \(image.width)x\(image.height) but the model takes \(model.lrSize)x\(model.lrSize) LR images; downsample it first, or pass --any-size to run it anyway")
+            throw InputError("\(input) is \(image.width)x\(image.height) but the model takes \(model.lrSize)x\(model.lrSize) LR images; downsample it first, or pass --any-size to run it anyway")
         }
         let size: (height: Int, width: Int)
         do {
             size = try model.outputSize(height: image.height, width: image.width)
         } catch {
-            throw ValidationError("\(input) is \(image.width)x\(image.height): \(error)")
+            throw InputError("\(input) is \(image.width)x\(image.height): \(error)")
         }
         let settings = SamplingSettings(sampler: sampler, steps: steps, projection: projection)
-        if model.kind == .sr3, let problem = settings.problem { throw ValidationError(problem) }
+        if model.kind == .sr3, let problem = settings.problem { throw InputError(problem) }
         logger.info("upscaling \(input) (\(image.width)x\(image.height)) to \(size.width)x\(size.height) with \(model.kind.rawValue) model")
         let start = Date()
         let result = try model.superResolve(
             lr: image.planarFloats(), count: 1, height: image.height, width: image.width, seeds: [seed],
             settings: settings, progress: nil)
+        guard result.count == 3 * size.width * size.height else {
+            throw InputError("the model returned \(result.count) values for a \(size.width)x\(size.height) RGB image")
+        }
         try PNG.write(RGBImage(planarFloats: result, width: size.width, height: size.height), to: URL(fileURLWithPath: output))
         logger.info("wrote \(output) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
