@@ -15,6 +15,15 @@ public protocol DiffusionSampler: Sendable {
     func step(modelOutput eps: [Float], timestep t: Int, sample y: [Float], noise: [Float]?, correction: ((inout [Float]) -> Void)?) -> [Float]
 }
 
+extension NoiseSchedule {
+    /// The schedule a sampler runs for `steps` steps (this one respaced evenly when it has more) and its
+    /// timesteps, N ... 1.
+    func sampled(steps count: Int) -> (schedule: NoiseSchedule, timesteps: [Int]) {
+        let schedule = count >= steps ? self : respaced(keeping: evenlySpacedTimesteps(count))
+        return (schedule, Array((1...max(1, schedule.steps)).reversed()))
+    }
+}
+
 extension DiffusionSampler {
     /// sqrt(gamma_t), the level the network is conditioned on at timestep t.
     public func noiseLevel(at t: Int) -> Float { Float(schedule.noiseLevel(t)) }
@@ -39,14 +48,10 @@ public struct DDPMSampler: DiffusionSampler {
 
     public init(schedule: NoiseSchedule) {
         base = schedule
-        self.schedule = schedule
-        timesteps = Array((1...max(1, schedule.steps)).reversed())
+        (self.schedule, timesteps) = schedule.sampled(steps: schedule.steps)
     }
 
-    public mutating func setTimesteps(_ count: Int) {
-        schedule = count >= base.steps ? base : base.respaced(keeping: base.evenlySpacedTimesteps(count))
-        timesteps = Array((1...max(1, schedule.steps)).reversed())
-    }
+    public mutating func setTimesteps(_ count: Int) { (schedule, timesteps) = base.sampled(steps: count) }
 
     public func needsNoise(at t: Int) -> Bool { t > 1 }
 
@@ -76,14 +81,10 @@ public struct DDIMSampler: DiffusionSampler {
 
     public init(schedule: NoiseSchedule) {
         base = schedule
-        self.schedule = schedule
-        timesteps = Array((1...max(1, schedule.steps)).reversed())
+        (self.schedule, timesteps) = schedule.sampled(steps: schedule.steps)
     }
 
-    public mutating func setTimesteps(_ count: Int) {
-        schedule = count >= base.steps ? base : base.respaced(keeping: base.evenlySpacedTimesteps(count))
-        timesteps = Array((1...max(1, schedule.steps)).reversed())
-    }
+    public mutating func setTimesteps(_ count: Int) { (schedule, timesteps) = base.sampled(steps: count) }
 
     public func needsNoise(at t: Int) -> Bool { false }
 
