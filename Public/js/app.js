@@ -136,7 +136,8 @@ async function openSession() {
         forgetToken();
       }
     }
-    return api.createSession({ ...fields, ...windowInfo() });
+    // Only the browser that started a session holds its token: resuming by participant id needs it.
+    return api.createSession({ ...fields, ...windowInfo(), ...(stored ? { resume_token: stored } : {}) });
   }, 'Connecting to the study server…');
 }
 
@@ -192,7 +193,6 @@ class Study {
     this.done = new Set([...(session.answered || []), ...this.queue.pendingIndices(this.token)]);
     this.slots = session.task.show_input || this.trials.some((t) => t.input) ? 3 : 2;
     this.stage.layout({ slots: this.slots, imagePx: session.display.image_px, gapPx: session.display.gap_px });
-    this.stimuli.prefetch(this.trials.filter((t) => !this.done.has(t.index)).flatMap(trialImageURLs));
   }
 
   nextTrial(after = -Infinity) {
@@ -270,9 +270,9 @@ class Study {
       await this.ensureDisplayFits();
       this.updateProgress();
       show('trial');
-      const following = this.nextTrial(trial.index);
+      // A trial's images are fetched when it starts (during the fixation), never ahead: the server times
+      // each answer from when its images were served, and knows which trials were started.
       const ready = this.imagesFor(trial);
-      if (following) this.imagesFor(following).catch(() => {}); // decode ahead during this trial
       let result;
       try {
         result = await runTrial(this.stage, {

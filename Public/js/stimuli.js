@@ -1,9 +1,9 @@
-// Trial images, fetched once into memory (object URLs) so that a trial never waits on the network and a
-// study can go on for a while without a connection. Stimulus files are named by content hash: immutable.
+// Trial images, fetched once per page into memory (object URLs) and decoded before onset, so that an
+// exposure never waits on the network. Each trial's images are fetched when the trial starts; their URLs
+// are opaque and belong to this session.
 
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 10000;
-const PREFETCH_PARALLEL = 3;
 
 /** A stimulus the server does not have (4xx): retrying will not help. */
 export class MissingStimulusError extends Error {
@@ -47,18 +47,6 @@ export class StimulusStore {
       }
       await sleep(Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt));
     }
-  }
-
-  /** Starts fetching every URL in order, a few at a time, without waiting. */
-  prefetch(urls) {
-    const queue = [...new Set(urls)];
-    const worker = async () => {
-      while (queue.length > 0) {
-        const url = queue.shift();
-        try { await this.objectURL(url); } catch (error) { console.warn(error.message); }
-      }
-    };
-    for (let i = 0; i < PREFETCH_PARALLEL; i += 1) worker();
   }
 
   /**

@@ -25,6 +25,9 @@ public enum StudyCheck {
         lines.append("  design: \(plan.summary)")
         lines.append("    \(plan.trialsPerSequence) trials per sequence: \(plan.practiceTrials) practice, \(plan.imagesPerSequence) main, \(plan.catchTrials) catch")
         lines.append("  exposure \(d.exposureMs) ms, images drawn at \(d.display.imagePx) CSS px")
+        let risk = ExclusionRisk(rules: d.exclusions, catchTrials: plan.catchTrials,
+                                 answeredTrials: plan.imagesPerSequence + plan.catchTrials)
+        lines.append(contentsOf: risk.describe())
         return lines.joined(separator: "\n")
     }
 

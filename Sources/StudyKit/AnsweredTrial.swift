@@ -26,6 +26,10 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
     public var flags: [String]
     /// ISO-8601 time the server committed the answer.
     public var answeredAt: String?
+    /// Server clock, seconds since 1970: when the trial's images were first served (nil: never) and when
+    /// the answer arrived.
+    public var servedAt: Double?
+    public var receivedAt: Double?
 
     /// The participant picked the model's output (or the foil) over the ground truth.
     public var fooled: Bool { choice == modelSide }
@@ -34,17 +38,20 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         case participant, session, sequence, task, kind, image, model, choice, frames, flagged, fooled, flags
         case trialIndex = "trial_index", modelSide = "model_side", responseMs = "response_ms"
         case exposureMs = "exposure_ms", sessionComplete = "session_complete", answeredAt = "answered_at"
+        case servedAt = "served_at", receivedAt = "received_at"
     }
 
     public init(participant: String, session: String, sequence: String, task: String, trialIndex: Int,
                 kind: TrialKind, image: String, model: String, modelSide: Side, choice: Side,
                 responseMs: Double, exposureMs: Double? = nil, frames: Int? = nil,
-                flagged: Bool = false, sessionComplete: Bool = true, flags: [String] = [], answeredAt: String? = nil) {
+                flagged: Bool = false, sessionComplete: Bool = true, flags: [String] = [], answeredAt: String? = nil,
+                servedAt: Double? = nil, receivedAt: Double? = nil) {
         self.participant = participant; self.session = session; self.sequence = sequence; self.task = task
         self.trialIndex = trialIndex; self.kind = kind; self.image = image; self.model = model
         self.modelSide = modelSide; self.choice = choice; self.responseMs = responseMs
         self.exposureMs = exposureMs; self.frames = frames; self.flagged = flagged
         self.sessionComplete = sessionComplete; self.flags = flags; self.answeredAt = answeredAt
+        self.servedAt = servedAt; self.receivedAt = receivedAt
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,7 +73,9 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
             flagged: try c.decodeIfPresent(Bool.self, forKey: .flagged) ?? false,
             sessionComplete: try c.decodeIfPresent(Bool.self, forKey: .sessionComplete) ?? true,
             flags: try c.decodeIfPresent([String].self, forKey: .flags) ?? [],
-            answeredAt: try c.decodeIfPresent(String.self, forKey: .answeredAt))
+            answeredAt: try c.decodeIfPresent(String.self, forKey: .answeredAt),
+            servedAt: try c.decodeIfPresent(Double.self, forKey: .servedAt),
+            receivedAt: try c.decodeIfPresent(Double.self, forKey: .receivedAt))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -80,5 +89,6 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         try c.encodeIfPresent(exposureMs, forKey: .exposureMs); try c.encodeIfPresent(frames, forKey: .frames)
         try c.encode(flagged, forKey: .flagged); try c.encode(sessionComplete, forKey: .sessionComplete)
         try c.encode(flags, forKey: .flags); try c.encodeIfPresent(answeredAt, forKey: .answeredAt)
+        try c.encodeIfPresent(servedAt, forKey: .servedAt); try c.encodeIfPresent(receivedAt, forKey: .receivedAt)
     }
 }

@@ -51,6 +51,12 @@ enum DefinitionValidation {
         if let minimum = d.exclusions.minResponseMs {
             try require(minimum >= 0, "exclusions.min_response_ms", "min_response_ms is negative", "use 0 or more milliseconds, or null for no rule")
         }
+        try require(d.exclusions.oneSidedShare > 0.5 && d.exclusions.oneSidedShare <= 1, "exclusions.one_sided_share",
+                    "one_sided_share is \(d.exclusions.oneSidedShare)", "use a share above 0.5 and at most 1, e.g. 0.9")
+        try require(d.exclusions.oneSidedMinTrials >= 1, "exclusions.one_sided_min_trials",
+                    "one_sided_min_trials is \(d.exclusions.oneSidedMinTrials)", "use 1 or more answers, e.g. 10")
+        try require(d.exclusions.maxFocusLosses >= 1, "exclusions.max_focus_losses",
+                    "max_focus_losses is \(d.exclusions.maxFocusLosses)", "use 1 or more trials, e.g. 3")
         try require(d.analysis.confidenceLevel > 0 && d.analysis.confidenceLevel < 1, "analysis.confidence_level",
                     "confidence_level is \(d.analysis.confidenceLevel)", "use a fraction between 0 and 1, e.g. 0.95")
         try require(d.analysis.bootstrapSamples >= 0, "analysis.bootstrap_samples", "bootstrap_samples is negative", "use 0 or more, e.g. 10000")

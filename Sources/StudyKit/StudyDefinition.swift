@@ -160,22 +160,41 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
 public struct ExclusionRules: Codable, Sendable, Equatable {
     /// Participants below this catch-trial accuracy are excluded (nil: no rule).
     public var minCatchAccuracy: Double?
-    /// Drop trials whose exposure was flagged (deviation, visibility or focus loss).
+    /// Drop trials whose exposure was flagged (deviation, visibility or focus lost, interrupted, and the
+    /// server's own early, unseen or served-again flags).
     public var dropFlaggedExposures: Bool
-    /// Drop answers faster than this after the images were hidden (nil: no rule).
+    /// Drop answers faster than this after the images were hidden (nil: no rule). The server also flags an
+    /// answer that arrives sooner than `exposure_ms` plus this after its images were served.
     public var minResponseMs: Double?
     /// Use only sessions that reached the completion screen.
     public var requireComplete: Bool
+    /// Participants with any of these flags are excluded entirely; the others are only reported.
+    /// (`catch_failed` is governed by `min_catch_accuracy`.)
+    public var excludeFlags: [ParticipantFlag]
+    /// `one_sided`: raised when at least this share of a participant's answers picked one side.
+    public var oneSidedShare: Double
+    /// `one_sided` needs at least this many answers to be raised.
+    public var oneSidedMinTrials: Int
+    /// `focus_lost`: raised when focus or visibility was lost in at least this many trials.
+    public var maxFocusLosses: Int
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case minCatchAccuracy = "min_catch_accuracy", dropFlaggedExposures = "drop_flagged_exposures"
         case minResponseMs = "min_response_ms", requireComplete = "require_complete"
+        case excludeFlags = "exclude_flags", oneSidedShare = "one_sided_share"
+        case oneSidedMinTrials = "one_sided_min_trials", maxFocusLosses = "max_focus_losses"
     }
 
+    public static let defaultExcludeFlags: [ParticipantFlag] = [.earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided]
+
     public init(minCatchAccuracy: Double? = 0.75, dropFlaggedExposures: Bool = true,
-                minResponseMs: Double? = 150, requireComplete: Bool = false) {
+                minResponseMs: Double? = 150, requireComplete: Bool = false,
+                excludeFlags: [ParticipantFlag] = ExclusionRules.defaultExcludeFlags,
+                oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3) {
         self.minCatchAccuracy = minCatchAccuracy; self.dropFlaggedExposures = dropFlaggedExposures
         self.minResponseMs = minResponseMs; self.requireComplete = requireComplete
+        self.excludeFlags = excludeFlags; self.oneSidedShare = oneSidedShare
+        self.oneSidedMinTrials = oneSidedMinTrials; self.maxFocusLosses = maxFocusLosses
     }
 
     public init(from decoder: any Decoder) throws {
@@ -185,7 +204,14 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         dropFlaggedExposures = try c.decodeIfPresent(Bool.self, forKey: .dropFlaggedExposures) ?? d.dropFlaggedExposures
         minResponseMs = c.contains(.minResponseMs) ? try c.decodeIfPresent(Double.self, forKey: .minResponseMs) : d.minResponseMs
         requireComplete = try c.decodeIfPresent(Bool.self, forKey: .requireComplete) ?? d.requireComplete
+        excludeFlags = try c.decodeIfPresent([ParticipantFlag].self, forKey: .excludeFlags) ?? d.excludeFlags
+        oneSidedShare = try c.decodeIfPresent(Double.self, forKey: .oneSidedShare) ?? d.oneSidedShare
+        oneSidedMinTrials = try c.decodeIfPresent(Int.self, forKey: .oneSidedMinTrials) ?? d.oneSidedMinTrials
+        maxFocusLosses = try c.decodeIfPresent(Int.self, forKey: .maxFocusLosses) ?? d.maxFocusLosses
     }
+
+    /// The shortest time a human answer can take after the trial's images were served.
+    public func minimumAnswerDelayMs(exposureMs: Int) -> Double { Double(exposureMs) + (minResponseMs ?? 0) }
 }
 
 public struct AnalysisSettings: Codable, Sendable, Equatable {

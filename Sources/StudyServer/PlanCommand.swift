@@ -76,7 +76,7 @@ struct PlanCommand: AsyncParsableCommand {
             let data = try inputs.load()
             let definition = data.manifest.definition
             if level == nil { confidence = definition.analysis.confidenceLevel }
-            let kept = Exclusions.apply(data.trials, rules: definition.exclusions).keptMain
+            let kept = Exclusions.apply(data.trials, rules: definition.exclusions, exposureMs: definition.exposureMs).keptMain
             let n = images ?? data.manifest.images.count
             let m = imagesPerParticipant ?? min(definition.imagesPerParticipant, n)
             try checkDesign(images: n, perParticipant: m)

@@ -30,6 +30,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Hand a sequence out again after its session is idle this long (default: the study's assignment.abandon_after_minutes).")
     var abandonAfterMinutes: Double?
 
+    @Option(help: "New sessions one client address may start per minute (429 with Retry-After beyond).")
+    var sessionsPerClientPerMinute = ServerSettings.defaultSessionsPerClientPerMinute
+
+    @Option(help: "New sessions the whole server starts per minute (429 with Retry-After beyond).")
+    var sessionsPerMinute = ServerSettings.defaultSessionsPerMinute
+
+    @Flag(help: "Behind a reverse proxy on this host: count clients by the last X-Forwarded-For address.")
+    var trustForwardedFor = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -37,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
         if let minutes = abandonAfterMinutes, !(minutes > 0) {
             throw ValidationError("--abandon-after-minutes must be a positive number")
+        }
+        guard sessionsPerClientPerMinute >= 1, sessionsPerMinute >= 1 else {
+            throw ValidationError("--sessions-per-client-per-minute and --sessions-per-minute must be at least 1")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
     }
@@ -50,7 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
         let token = adminToken ?? environmentToken
         let settings = ServerSettings(
             host: host, port: port, buildFolder: paths.buildFolder, databasePath: db ?? paths.defaultDatabase.path,
-            publicFolder: publicURL, adminToken: token ?? AdminToken.generate(), abandonAfterMinutes: abandonAfterMinutes)
+            publicFolder: publicURL, adminToken: token ?? AdminToken.generate(), abandonAfterMinutes: abandonAfterMinutes,
+            sessionsPerClientPerMinute: sessionsPerClientPerMinute, sessionsPerMinute: sessionsPerMinute,
+            trustForwardedFor: trustForwardedFor)
         let server: StudyHTTPServer
         do {
             server = try StudyHTTPServer(settings: settings, logger: logger)

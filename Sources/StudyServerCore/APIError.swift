@@ -5,20 +5,41 @@ import Hummingbird
 public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var status: HTTPResponse.Status
     public var message: String
+    /// A machine-readable reason where the browser acts on it (`participant_has_session`, `rate_limited`).
+    public var reason: String?
+    /// Seconds to wait before retrying (429), sent as Retry-After.
+    public var retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
+    public init(_ status: HTTPResponse.Status, _ message: String, reason: String? = nil, retryAfter: Int? = nil) {
+        self.status = status; self.message = message; self.reason = reason; self.retryAfter = retryAfter
+    }
 
     public var description: String { "\(status.code) \(message)" }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONBody.response(ErrorBody(error: message), status: status)
+    public func response(from request: Request, context: some RequestContext) throws -> Response { jsonResponse }
+
+    var jsonResponse: Response {
+        var response = JSONBody.response(ErrorBody(error: message, reason: reason), status: status)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 
     static func notFound(_ what: String) -> APIError { APIError(.notFound, what) }
     static let unknownSession = APIError(.notFound, "unknown session: start a new one with POST /api/sessions")
 }
 
-struct ErrorBody: Encodable { var error: String }
+struct ErrorBody: Encodable {
+    var error: String
+    var reason: String? = nil
+
+    enum CodingKeys: String, CodingKey { case error, reason }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(error, forKey: .error)
+        try c.encodeIfPresent(reason, forKey: .reason)
+    }
+}
 
 /// Turns every error, the framework's own included (unknown route, oversized body), into a JSON error body.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -26,18 +47,20 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            return JSONBody.response(ErrorBody(error: error.message), status: error.status)
+            return error.jsonResponse
         } catch let error as HTTPResponseError {
             let message: String
             switch error.status {
-            case .notFound: message = "not found: \(request.method) \(request.uri.path)"
+            case .notFound: message = "not found: \(request.method) \(LogRedaction.path(request.uri.path))"
             case .contentTooLarge: message = "request body too large"
-            case .methodNotAllowed: message = "method \(request.method) not allowed on \(request.uri.path)"
+            case .methodNotAllowed:
+                message = "method \(request.method) not allowed on \(LogRedaction.path(request.uri.path))"
             default: message = error.status.reasonPhrase
             }
             return JSONBody.response(ErrorBody(error: message), status: error.status)
         } catch {
-            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            context.logger.error("request failed", metadata: [
+                "path": "\(LogRedaction.path(request.uri.path))", "error": "\(error)"])
             return JSONBody.response(ErrorBody(error: "internal error; the request was not recorded"),
                                      status: .internalServerError)
         }

@@ -11,22 +11,33 @@ struct SessionRequest: Decodable {
     var windowW: Double?
     var windowH: Double?
     var dpr: Double?
+    /// The session token this browser holds, to resume the participant's own session.
+    var resumeToken: String?
 
     enum CodingKeys: String, CodingKey {
         case pid, dpr
         case prolificPID = "prolific_pid", studyID = "study_id", sessionID = "session_id"
-        case windowW = "window_w", windowH = "window_h"
+        case windowW = "window_w", windowH = "window_h", resumeToken = "resume_token"
     }
 
-    func validate() throws {
-        for (name, value) in [("pid", pid), ("prolific_pid", prolificPID), ("study_id", studyID), ("session_id", sessionID)] {
-            if let value, !Validation.isIdentifier(value) {
-                throw APIError(.unprocessableContent, "field '\(name)' must be 1-128 printable characters without spaces")
+    /// The identifiers in their one stored spelling (StudyKit's `ParticipantIdentifier`), after every check.
+    func validated() throws -> (pid: String?, prolificPID: String?, studyID: String?, sessionID: String?) {
+        func normalized(_ value: String?, _ name: String) throws -> String? {
+            guard let value else { return nil }
+            guard let normal = ParticipantIdentifier.normalized(value) else {
+                throw APIError(.unprocessableContent, "field '\(name)' must be \(ParticipantIdentifier.ruleDescription)")
             }
+            return normal
+        }
+        let ids = (try normalized(pid, "pid"), try normalized(prolificPID, "prolific_pid"),
+                   try normalized(studyID, "study_id"), try normalized(sessionID, "session_id"))
+        if let resumeToken, !Validation.isToken(resumeToken) {
+            throw APIError(.unprocessableContent, "field 'resume_token' must be a session token (32 hex digits)")
         }
         try Validation.checkInteger(windowW, "window_w", 0...100_000)
         try Validation.checkInteger(windowH, "window_h", 0...100_000)
         try Validation.check(dpr, "dpr", 0.1...16)
+        return ids
     }
 }
 
@@ -47,12 +58,15 @@ struct AnswerRequest: Decodable {
     var renderedPx: Double
     /// Optional: the client's clock in ms since 1970 when it answered.
     var clientTime: Double?
+    /// Optional: why the browser re-showed or disturbed this trial (`Interruption`).
+    var interruption: String?
 
     enum CodingKeys: String, CodingKey {
         case key, index, choice, frames, dpr
         case responseMs = "response_ms", exposureMs = "exposure_ms"
         case visibilityLost = "visibility_lost", focusLost = "focus_lost"
         case windowW = "window_w", windowH = "window_h", renderedPx = "rendered_px", clientTime = "client_time"
+        case interruption
     }
 
     func validate() throws -> Side {
@@ -72,6 +86,10 @@ struct AnswerRequest: Decodable {
         try Validation.check(dpr, "dpr", 0.1...16)
         try Validation.check(renderedPx, "rendered_px", 0...100_000)
         try Validation.check(clientTime, "client_time", 0...1e15)
+        if let interruption, Interruption(rawValue: interruption) == nil {
+            throw APIError(.unprocessableContent,
+                           "field 'interruption' must be null or one of \(Interruption.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         return side
     }
 }
@@ -105,12 +123,12 @@ struct EventRequest {
     }
 }
 
+/// What disturbed a trial, as the browser reports it; the answer is flagged `interrupted` and `interrupted_<reason>`.
+enum Interruption: String, CaseIterable {
+    case reload, backForward = "back_forward", hidden, resize
+}
+
 enum Validation {
-    static func isIdentifier(_ value: String) -> Bool {
-        !value.isEmpty && value.count <= 128 && value.unicodeScalars.allSatisfy { scalar in
-            scalar.value > 0x20 && scalar.value != 0x7F && scalar.properties.generalCategory != .control
-        }
-    }
 
     static func isIdempotencyKey(_ value: String) -> Bool {
         (8...64).contains(value.utf8.count) && value.utf8.allSatisfy(isKeyByte)
@@ -153,11 +171,16 @@ enum Validation {
 
 /// Why an answer's exposure cannot be trusted; empty when it can.
 enum ExposureFlags {
-    static func flags(exposureMs: Double, visibilityLost: Bool, focusLost: Bool, study: StudyDefinition) -> [String] {
+    static func flags(exposureMs: Double, visibilityLost: Bool, focusLost: Bool, interruption: String? = nil,
+                      study: StudyDefinition) -> [String] {
         var flags: [String] = []
         if abs(exposureMs - Double(study.exposureMs)) > Double(study.exposureToleranceMs) { flags.append("exposure_deviation") }
         if visibilityLost { flags.append("visibility_lost") }
         if focusLost { flags.append("focus_lost") }
+        if let interruption = interruption.flatMap(Interruption.init(rawValue:)) {
+            flags.append("interrupted")
+            flags.append("interrupted_\(interruption.rawValue)")
+        }
         return flags
     }
 }

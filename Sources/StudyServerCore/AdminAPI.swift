@@ -36,17 +36,9 @@ struct AdminAPI: Sendable {
 
     func authorize(_ request: Request) throws {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              Self.constantTimeEqual(String(header.dropFirst("Bearer ".count)), adminToken) else {
+              SecretComparison.equal(String(header.dropFirst("Bearer ".count)), adminToken) else {
             throw APIError(.unauthorized, "researcher endpoint: send 'Authorization: Bearer <admin token>' (printed by `studyserver serve` at start)")
         }
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for (p, q) in zip(x, y) { difference |= p ^ q }
-        return difference == 0
     }
 }
 

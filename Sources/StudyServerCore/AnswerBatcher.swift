@@ -1,3 +1,4 @@
+import Foundation
 import StudyStore
 
 /// Group commit for answers: while one transaction is being written, arriving answers wait and are then
@@ -8,11 +9,14 @@ actor AnswerBatcher {
 
     let database: StudyDatabase
     let maxBatch: Int
+    /// Seconds an answer must arrive after its trial's images were first served (else `early_answer`).
+    let minimumDelay: TimeInterval
     private var pending: [(answer: AnswerRecord, waiter: Waiter)] = []
     private var writing = false
 
-    init(database: StudyDatabase, maxBatch: Int = 256) {
+    init(database: StudyDatabase, minimumDelay: TimeInterval, maxBatch: Int = 256) {
         self.database = database
+        self.minimumDelay = minimumDelay
         self.maxBatch = maxBatch
     }
 
@@ -31,14 +35,14 @@ actor AnswerBatcher {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
             do {
-                let results = try await database.recordAnswers(batch.map(\.answer))
+                let results = try await database.recordAnswers(batch.map(\.answer), minimumDelay: minimumDelay)
                 for (entry, result) in zip(batch, results) { entry.waiter.resume(returning: result) }
             } catch {
                 // The whole transaction rolled back. Write each answer alone, so that one that cannot be
                 // written does not take the others down with it.
                 for entry in batch {
                     do {
-                        entry.waiter.resume(returning: try await database.recordAnswer(entry.answer))
+                        entry.waiter.resume(returning: try await database.recordAnswer(entry.answer, minimumDelay: minimumDelay))
                     } catch {
                         entry.waiter.resume(throwing: error)
                     }

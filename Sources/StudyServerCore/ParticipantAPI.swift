@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import StudyKit
+import StudyStats
 import StudyStore
 
 /// The participant JSON API: start or resume a session, answer trials, complete, report events.
@@ -9,13 +10,17 @@ struct ParticipantAPI: Sendable {
     let catalog: StudyCatalog
     let database: StudyDatabase
     let answers: AnswerBatcher
+    let limiter: SessionCreationLimiter
+    let trustForwardedFor: Bool
     let abandonAfter: TimeInterval
     let now: @Sendable () -> Date
 
     var study: StudyDefinition { catalog.manifest.definition }
 
-    func addRoutes(to router: Router<some RequestContext>) {
-        router.post("/api/sessions") { request, _ in try await self.startSession(request) }
+    func addRoutes(to router: Router<StudyRequestContext>) {
+        router.post("/api/sessions") { request, context in
+            try await self.startSession(request, client: context.clientAddress(request, trustForwardedFor: self.trustForwardedFor))
+        }
         router.get("/api/sessions/:token") { _, context in
             try await self.getSession(token: try context.parameters.require("token"))
         }
@@ -30,23 +35,39 @@ struct ParticipantAPI: Sendable {
         }
     }
 
-    func startSession(_ request: Request) async throws -> Response {
+    /// Starts a session, or resumes the participant's own when the body carries its token
+    /// (`resume_token`); a participant id alone never resumes. New sessions are rate-limited.
+    func startSession(_ request: Request, client: String) async throws -> Response {
         let body = try JSONBody.decode(SessionRequest.self, from: try await JSONBody.read(request, allowEmpty: true))
-        try body.validate()
+        let ids = try body.validated()
         let start = SessionStart(
-            participantID: body.prolificPID ?? body.pid, source: body.prolificPID != nil ? "prolific" : "pid",
-            prolificStudyID: body.studyID, prolificSessionID: body.sessionID,
+            participantID: ids.prolificPID ?? ids.pid, source: ids.prolificPID != nil ? "prolific" : "pid",
+            prolificStudyID: ids.studyID, prolificSessionID: ids.sessionID,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
-            windowW: body.windowW.map { Int($0) }, windowH: body.windowH.map { Int($0) }, dpr: body.dpr)
+            windowW: body.windowW.map { Int($0) }, windowH: body.windowH.map { Int($0) }, dpr: body.dpr,
+            resumeToken: body.resumeToken)
+        if let resumeToken = body.resumeToken, start.participantID == nil {
+            // A browser without a participant id resumes by its token alone.
+            if let snapshot = try await database.touchSession(token: resumeToken, now: now()) {
+                return JSONBody.response(try payload(snapshot), status: .ok)
+            }
+        }
+        if let wait = await limiter.acquire(client: client, now: now()) {
+            throw APIError(.tooManyRequests, "too many new sessions; try again in \(wait) s", reason: "rate_limited", retryAfter: wait)
+        }
         let snapshot: SessionSnapshot
         do {
             snapshot = try await database.startSession(
                 start, sequences: catalog.manifest.design.sequences,
-                identity: NewSessionIdentity(token: SecretGenerator.token(), generatedParticipantID: SecretGenerator.participantID()),
+                identity: NewSessionIdentity(token: SecretGenerator.token(), generatedParticipantID: SecretGenerator.participantID(),
+                                             stimulusKey: SecretGenerator.token()),
                 now: now(), abandonAfter: abandonAfter)
         } catch let error as StudyStoreError {
-            guard case .invalidParticipantID = error else { throw error }
-            throw APIError(.unprocessableContent, error.description)
+            switch error {
+            case .invalidParticipantID: throw APIError(.unprocessableContent, error.description)
+            case .participantHasSession: throw APIError(.conflict, error.description, reason: "participant_has_session")
+            default: throw error
+            }
         }
         return JSONBody.response(try payload(snapshot), status: snapshot.resumed ? .ok : .created)
     }
@@ -64,7 +85,7 @@ struct ParticipantAPI: Sendable {
         let choice = try body.validate()
         let index = Int(body.index)
         let flags = ExposureFlags.flags(exposureMs: body.exposureMs, visibilityLost: body.visibilityLost,
-                                        focusLost: body.focusLost, study: study)
+                                        focusLost: body.focusLost, interruption: body.interruption, study: study)
         let record = AnswerRecord(
             id: nil, session: token, trialIndex: index, key: body.key, choice: choice.rawValue,
             responseMs: body.responseMs, exposureMs: body.exposureMs, frames: Int(body.frames),
@@ -90,6 +111,7 @@ struct ParticipantAPI: Sendable {
         let code = study.completion.code ?? SecretGenerator.completionCode()
         switch try await database.completeSession(token: token, trialCount: trialCount, code: code, now: now()) {
         case .completed(let record):
+            try await storeFlags(session: record)
             return JSONBody.response(CompletionPayload(completionCode: record.completionCode ?? code,
                                                        redirectURL: study.completion.redirectURL))
         case .incomplete(let answered, let trials):
@@ -99,19 +121,34 @@ struct ParticipantAPI: Sendable {
         }
     }
 
+    /// The participant flags of a completed session, stored with it (the report recomputes the same).
+    func storeFlags(session: SessionRecord) async throws {
+        let trials = try database.answeredTrials(manifest: catalog.manifest, session: session.token)
+        let exclusions = Exclusions.apply(trials, rules: study.exclusions, exposureMs: study.exposureMs)
+        let screen = exclusions.participants.first { $0.participant == session.participant }
+        var flags: [ParticipantFlag: String] = [:]
+        for reason in screen?.reasons ?? [] { flags[reason.flag] = reason.detail }
+        try await database.setSessionFlags(token: session.token, flags: flags, now: now())
+    }
+
     func event(_ request: Request, token: String) async throws -> Response {
         guard Validation.isToken(token) else { throw APIError.unknownSession }
         let event = try EventRequest(data: try await JSONBody.read(request))
-        guard try await database.recordEvent(token: token, kind: event.kind, detail: event.detail, now: now()) else {
-            throw APIError.unknownSession
+        switch try await database.recordEvent(token: token, kind: event.kind, detail: event.detail, now: now()) {
+        case .recorded: return Response(status: .noContent)
+        case .unknownSession: throw APIError.unknownSession
+        case .sessionComplete: throw APIError(.conflict, "the session is complete: no more events are recorded", reason: "session_complete")
+        case .tooMany:
+            throw APIError(.tooManyRequests, "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events",
+                           reason: "event_limit")
         }
-        return Response(status: .noContent)
     }
 
     /// The session payload, built field by field from the allow-list in `SessionPayload`.
     func payload(_ snapshot: SessionSnapshot) throws -> SessionPayload {
         let session = snapshot.session
-        guard let sequence = catalog.sequences[session.sequence], let task = catalog.manifest.task(session.task) else {
+        guard let trials = catalog.payloadTrials(sequence: session.sequence, stimulusKey: session.stimulusKey),
+              let task = catalog.manifest.task(session.task) else {
             throw APIError(.conflict, "this session's sequence is not part of the study being served")
         }
         return SessionPayload(
@@ -123,8 +160,8 @@ struct ParticipantAPI: Sendable {
             exposureMs: study.exposureMs, exposureToleranceMs: study.exposureToleranceMs,
             fixationMs: study.display.fixationMs,
             display: .init(imagePx: study.display.imagePx, gapPx: study.display.gapPx),
-            trials: sequence.trials, answered: snapshot.answered,
-            nextIndex: Self.nextIndex(trialCount: sequence.trials.count, answered: snapshot.answered),
+            trials: trials, answered: snapshot.answered,
+            nextIndex: Self.nextIndex(trialCount: trials.count, answered: snapshot.answered),
             completed: session.completedAt != nil, completionCode: session.completionCode,
             redirectURL: session.completedAt != nil ? study.completion.redirectURL : nil)
     }

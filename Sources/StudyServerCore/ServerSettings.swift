@@ -13,22 +13,39 @@ public struct ServerSettings: Sendable {
     public var adminToken: String
     /// Overrides the study's `assignment.abandon_after_minutes`.
     public var abandonAfterMinutes: Double?
+    /// New sessions one client address may start per minute (burst of the same size).
+    public var sessionsPerClientPerMinute: Double
+    /// New sessions the whole server starts per minute (burst of the same size).
+    public var sessionsPerMinute: Double
+    /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).
+    public var trustForwardedFor: Bool
+    /// Trials past the first unanswered one whose images may already be fetched.
+    public var stimulusLookahead: Int
     /// The clock; tests move it to make sessions go stale.
     public var now: @Sendable () -> Date
 
+    public static let defaultSessionsPerClientPerMinute = 10.0
+    public static let defaultSessionsPerMinute = 300.0
+
     public init(host: String = "127.0.0.1", port: Int = 8080, buildFolder: URL, databasePath: String,
                 publicFolder: URL, adminToken: String, abandonAfterMinutes: Double? = nil,
+                sessionsPerClientPerMinute: Double = ServerSettings.defaultSessionsPerClientPerMinute,
+                sessionsPerMinute: Double = ServerSettings.defaultSessionsPerMinute,
+                trustForwardedFor: Bool = false, stimulusLookahead: Int = 2,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.host = host; self.port = port; self.buildFolder = buildFolder; self.databasePath = databasePath
         self.publicFolder = publicFolder; self.adminToken = adminToken
-        self.abandonAfterMinutes = abandonAfterMinutes; self.now = now
+        self.abandonAfterMinutes = abandonAfterMinutes
+        self.sessionsPerClientPerMinute = sessionsPerClientPerMinute; self.sessionsPerMinute = sessionsPerMinute
+        self.trustForwardedFor = trustForwardedFor; self.stimulusLookahead = stimulusLookahead
+        self.now = now
     }
 }
 
 /// Unpredictable values: session tokens, generated participant ids and completion codes.
 /// These use the system's secure generator on purpose (a seeded one would make tokens guessable);
 /// no design or analysis decision depends on them.
-enum SecretGenerator {
+public enum SecretGenerator {
     static func hex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<bytes).map { _ in
@@ -37,7 +54,7 @@ enum SecretGenerator {
         }.joined()
     }
 
-    static func token() -> String { hex(bytes: 16) }
+    public static func token() -> String { hex(bytes: 16) }
 
     static func participantID() -> String { "anon-" + hex(bytes: 8) }
 

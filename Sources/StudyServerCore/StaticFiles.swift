@@ -1,34 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// Files served as they are: the participant app from the public folder, and stimuli by content hash.
+/// The participant app's files, served as they are from the public folder.
 struct StaticFiles: Sendable {
     let publicFolder: URL
-    let stimuli: [String: ByteBuffer]
-
-    /// Exactly `<64 lowercase hex>.png`.
-    static func isStimulusName(_ name: some StringProtocol) -> Bool {
-        let utf8 = Array(name.utf8)
-        guard utf8.count == 68, name.hasSuffix(".png") else { return false }
-        return utf8[0..<64].allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
-
-    func stimulus(name: String, request: Request) throws -> Response {
-        guard Self.isStimulusName(name), let bytes = stimuli[String(name.prefix(64))] else {
-            throw APIError.notFound("no such stimulus")
-        }
-        let etag = "\"\(name.prefix(64))\""
-        var headers: HTTPFields = [
-            .contentType: "image/png",
-            .cacheControl: "public, max-age=31536000, immutable",
-            .eTag: etag,
-        ]
-        if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
-            return Response(status: .notModified, headers: headers)
-        }
-        headers[.contentLength] = String(bytes.readableBytes)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))
-    }
 
     /// A file of the public folder for a raw request path. Only plain segments of `[A-Za-z0-9._-]`,
     /// not starting with a dot, are accepted: no `..`, no percent-encoding, no absolute or hidden paths.
@@ -83,7 +58,7 @@ struct PublicFilesMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if request.method != .get || path.hasPrefix("/api/") || path == "/api" || path.hasPrefix("/stimuli/")
+        if (request.method != .get && request.method != .head) || path.hasPrefix("/api/") || path == "/api" || path.hasPrefix("/stimuli/")
             || path == "/healthz" {
             return try await next(request, context)
         }

@@ -2,30 +2,44 @@ import Foundation
 import Hummingbird
 import StudyKit
 
-/// What the server needs from a built study, prepared once at start: each sequence's trials as the
-/// browser sees them, and the bytes of every stimulus it may serve.
+/// What the server needs from a built study, prepared once at start: each sequence's trials with the
+/// stimulus behind each image slot, and the bytes of every stimulus it may serve, all padded to one length.
 struct StudyCatalog: Sendable {
+    /// Where an image of a trial is drawn.
+    enum Slot: String, Sendable, CaseIterable { case left, right, input }
+
+    struct Trial: Sendable {
+        var index: Int
+        var practice: Bool
+        /// sha256 of the stimulus in each slot the trial shows.
+        var stimuli: [Slot: String]
+        var correct: String?
+    }
+
     struct Sequence: Sendable {
         var id: String
         var task: String
-        var trials: [TrialPayload]
+        var trials: [Trial]
     }
 
     let manifest: Manifest
     let sequences: [String: Sequence]
-    /// Stimulus bytes by sha256 hex; only stimuli the design shows are here.
+    /// Stimulus bytes by sha256 hex, padded to `stimulusLength`; only stimuli the design shows are here.
     let stimuli: [String: ByteBuffer]
+    let stimulusLength: Int
 
     enum LoadError: Error, CustomStringConvertible {
         case inconsistent(String)
         case missingStimulus(URL)
         case emptyDesign(URL)
+        case notPNG(URL)
 
         var description: String {
             switch self {
             case .inconsistent(let why): return "the manifest is inconsistent (\(why)); rebuild the study with `studygen build`"
             case .missingStimulus(let url): return "stimulus \(url.path) is missing; rebuild the study with `studygen build`"
             case .emptyDesign(let url): return "the design in \(url.path) has no sequences; check participants_per_task and rebuild"
+            case .notPNG(let url): return "stimulus \(url.path) is not a complete PNG; rebuild the study with `studygen build`"
             }
         }
     }
@@ -46,7 +60,7 @@ struct StudyCatalog: Sendable {
             guard let task = manifest.task(sequence.task) else {
                 throw LoadError.inconsistent("sequence \(sequence.id) has unknown task \(sequence.task)")
             }
-            var trials: [TrialPayload] = []
+            var trials: [Trial] = []
             for (index, trial) in sequence.trials.enumerated() {
                 guard let image = images[trial.image] else {
                     throw LoadError.inconsistent("sequence \(sequence.id) trial \(index) has unknown image \(trial.image)")
@@ -61,28 +75,57 @@ struct StudyCatalog: Sendable {
                     other = image.catchFoil
                 }
                 let (left, right) = trial.modelSide == .left ? (other, image.hr) : (image.hr, other)
-                let input = task.showInput ? image.lr : nil
-                for ref in [left, right] + (input.map { [$0] } ?? []) { shown[ref.sha256] = ref }
-                trials.append(TrialPayload(
-                    index: index, practice: trial.kind == .practice,
-                    left: Self.url(left), right: Self.url(right), input: input.map(Self.url),
-                    correct: trial.kind == .practice ? trial.modelSide.other.rawValue : nil))
+                var slots: [Slot: StimulusRef] = [.left: left, .right: right]
+                if task.showInput { slots[.input] = image.lr }
+                for ref in slots.values { shown[ref.sha256] = ref }
+                trials.append(Trial(index: index, practice: trial.kind == .practice, stimuli: slots.mapValues(\.sha256),
+                                    correct: trial.kind == .practice ? trial.modelSide.other.rawValue : nil))
             }
             sequences[sequence.id] = Sequence(id: sequence.id, task: sequence.task, trials: trials)
         }
         self.sequences = sequences
 
-        var stimuli: [String: ByteBuffer] = [:]
+        var raw: [String: (URL, [UInt8])] = [:]
         for (hash, ref) in shown {
-            guard StaticFiles.isStimulusName(hash + ".png") else {
-                throw LoadError.inconsistent("stimulus \(ref.file) is not named by a sha256")
-            }
+            guard Self.isSHA256(hash) else { throw LoadError.inconsistent("stimulus \(ref.file) is not named by a sha256") }
             let url = buildFolder.appendingPathComponent("stimuli").appendingPathComponent(hash + ".png")
             guard let data = FileManager.default.contents(atPath: url.path) else { throw LoadError.missingStimulus(url) }
-            stimuli[hash] = ByteBuffer(bytes: data)
+            raw[hash] = (url, [UInt8](data))
+        }
+        let length = StimulusPadding.paddedLength(of: raw.values.map(\.1.count))
+        var stimuli: [String: ByteBuffer] = [:]
+        for (hash, (url, bytes)) in raw {
+            guard let padded = StimulusPadding.pad(bytes, to: length) else { throw LoadError.notPNG(url) }
+            stimuli[hash] = ByteBuffer(bytes: padded)
         }
         self.stimuli = stimuli
+        stimulusLength = length
     }
 
-    static func url(_ ref: StimulusRef) -> String { "/stimuli/\(ref.sha256).png" }
+    /// The trials as one session's browser sees them: each image by a URL made from the session's stimulus
+    /// key, the trial and the slot, so no URL is shared between sessions or says which image is which.
+    func payloadTrials(sequence: String, stimulusKey: String) -> [TrialPayload]? {
+        sequences[sequence].map { sequence in
+            sequence.trials.map { trial in
+                TrialPayload(index: trial.index, practice: trial.practice,
+                             left: Self.url(key: stimulusKey, index: trial.index, slot: .left),
+                             right: Self.url(key: stimulusKey, index: trial.index, slot: .right),
+                             input: trial.stimuli[.input] == nil ? nil : Self.url(key: stimulusKey, index: trial.index, slot: .input),
+                             correct: trial.correct)
+            }
+        }
+    }
+
+    /// The padded bytes shown in `slot` of trial `index` of `sequence`, if it has that trial and slot.
+    func stimulus(sequence: String, index: Int, slot: Slot) -> ByteBuffer? {
+        guard let trials = sequences[sequence]?.trials, trials.indices.contains(index),
+              let hash = trials[index].stimuli[slot] else { return nil }
+        return stimuli[hash]
+    }
+
+    static func url(key: String, index: Int, slot: Slot) -> String { "/stimuli/\(key)/\(index)-\(slot.rawValue).png" }
+
+    static func isSHA256(_ value: String) -> Bool {
+        value.utf8.count == 64 && value.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
 }

@@ -27,19 +27,24 @@ public struct StudyHTTPServer: Sendable {
         (settings.abandonAfterMinutes ?? manifest.definition.assignment.abandonAfterMinutes) * 60
     }
 
-    /// The router with every route, in order: request log, JSON errors, public files, then the API.
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: LogRequestsMiddleware(.info))
+    /// The router with every route, in order: security headers (and HEAD), a request log without secrets,
+    /// JSON errors, public files, then stimuli and the API.
+    func makeRouter() -> Router<StudyRequestContext> {
+        let router = Router(context: StudyRequestContext.self)
+        router.add(middleware: ResponseHeadersMiddleware())
+        router.add(middleware: RedactedRequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
-        let files = StaticFiles(publicFolder: settings.publicFolder, stimuli: catalog.stimuli)
-        router.add(middleware: PublicFilesMiddleware(files: files))
+        router.add(middleware: PublicFilesMiddleware(files: StaticFiles(publicFolder: settings.publicFolder)))
         router.get("/healthz") { _, _ in JSONBody.response(["ok": true]) }
-        router.get("/stimuli/:name") { request, context in
-            try files.stimulus(name: try context.parameters.require("name"), request: request)
-        }
-        ParticipantAPI(catalog: catalog, database: database, answers: AnswerBatcher(database: database),
-                       abandonAfter: abandonAfter, now: settings.now)
+        StimulusAPI(catalog: catalog, database: database, lookahead: settings.stimulusLookahead, now: settings.now)
+            .addRoutes(to: router)
+        let definition = manifest.definition
+        let minimumDelay = definition.exclusions.minimumAnswerDelayMs(exposureMs: definition.exposureMs) / 1000
+        ParticipantAPI(catalog: catalog, database: database,
+                       answers: AnswerBatcher(database: database, minimumDelay: minimumDelay),
+                       limiter: SessionCreationLimiter(limits: .init(perClientPerMinute: settings.sessionsPerClientPerMinute,
+                                                                     overallPerMinute: settings.sessionsPerMinute)),
+                       trustForwardedFor: settings.trustForwardedFor, abandonAfter: abandonAfter, now: settings.now)
             .addRoutes(to: router)
         AdminAPI(manifest: manifest, database: database, adminToken: settings.adminToken,
                  abandonAfter: abandonAfter, now: settings.now)

@@ -5,8 +5,14 @@ import StudyKit
 public enum ExclusionRule: String, Codable, Sendable, CaseIterable {
     case incompleteSession = "incomplete_session"
     case lowCatchAccuracy = "low_catch_accuracy"
+    case flaggedParticipant = "flagged_participant"
     case flaggedExposure = "flagged_exposure"
     case tooFast = "too_fast"
+}
+
+extension ExclusionRule {
+    /// The rule removes whole participants rather than single trials.
+    public var isParticipantLevel: Bool { self == .incompleteSession || self == .lowCatchAccuracy || self == .flaggedParticipant }
 }
 
 public struct ExclusionCount: Codable, Sendable, Equatable {
@@ -49,13 +55,16 @@ public struct ExclusionOutcome: Sendable {
     public var reasons: [ExclusionRule?]
     public var summary: ExclusionSummary
     public var catchAccuracy: [ParticipantCatchAccuracy]
+    /// Every participant with their flags and whether they are excluded, flagged or not.
+    public var participants: [ParticipantScreen]
 }
 
 public enum Exclusions {
     /// Applies `rules` in the order of `ExclusionRule`. Catch accuracy is computed over each
     /// participant's catch trials in the sessions the completeness rule keeps; a participant without
     /// catch trials is not excluded by it.
-    public static func apply(_ trials: [AnsweredTrial], rules: ExclusionRules) -> ExclusionOutcome {
+    /// `exposureMs` is the study's exposure, for the server-timing flags of `ParticipantScreening`.
+    public static func apply(_ trials: [AnsweredTrial], rules: ExclusionRules, exposureMs: Int) -> ExclusionOutcome {
         var reasons = [ExclusionRule?](repeating: nil, count: trials.count)
         for (i, t) in trials.enumerated() where t.kind != .practice && rules.requireComplete && !t.sessionComplete {
             reasons[i] = .incompleteSession
@@ -84,9 +93,15 @@ public enum Exclusions {
                 participant: participant, tasks: (tasksOf[participant] ?? []).sorted(), catchTrials: tally.trials,
                 correct: tally.correct, accuracy: accuracy, excluded: excluded))
         }
+        let screens = ParticipantScreening.screen(trials, rules: rules, exposureMs: exposureMs, catchAccuracy: catchAccuracy)
+        let flaggedOut = Set(screens.filter { screen in
+            screen.flags.contains { $0 != .catchFailed && rules.excludeFlags.contains($0) }
+        }.map(\.participant))
         for (i, t) in trials.enumerated() where t.kind != .practice && reasons[i] == nil {
             if lowAccuracy.contains(t.participant) {
                 reasons[i] = .lowCatchAccuracy
+            } else if flaggedOut.contains(t.participant) {
+                reasons[i] = .flaggedParticipant
             } else if t.kind == .main, rules.dropFlaggedExposures, t.flagged {
                 reasons[i] = .flaggedExposure
             } else if t.kind == .main, let minimum = rules.minResponseMs, t.responseMs < minimum {
@@ -111,7 +126,7 @@ public enum Exclusions {
         }
         let counts = ExclusionRule.allCases.map { rule -> ExclusionCount in
             let gone = (participantsByFirstRule[rule] ?? []).subtracting(participantsKept)
-            let participantLevel = rule == .incompleteSession || rule == .lowCatchAccuracy
+            let participantLevel = rule.isParticipantLevel
             return ExclusionCount(rule: rule, description: describe(rule, rules), active: isActive(rule, rules),
                                   mainTrials: removedMain[rule] ?? 0, participants: participantLevel ? gone.count : 0)
         }
@@ -124,13 +139,15 @@ public enum Exclusions {
             participants: participantsWithMain.count,
             participantsKept: participantsKept.count,
             rules: counts)
-        return ExclusionOutcome(keptMain: keptMain, reasons: reasons, summary: summary, catchAccuracy: catchAccuracy)
+        return ExclusionOutcome(keptMain: keptMain, reasons: reasons, summary: summary, catchAccuracy: catchAccuracy,
+                                participants: screens)
     }
 
     static func isActive(_ rule: ExclusionRule, _ rules: ExclusionRules) -> Bool {
         switch rule {
         case .incompleteSession: return rules.requireComplete
         case .lowCatchAccuracy: return rules.minCatchAccuracy != nil
+        case .flaggedParticipant: return rules.excludeFlags.contains { $0 != .catchFailed }
         case .flaggedExposure: return rules.dropFlaggedExposures
         case .tooFast: return rules.minResponseMs != nil
         }
@@ -143,8 +160,12 @@ public enum Exclusions {
         case .lowCatchAccuracy:
             guard let minimum = rules.minCatchAccuracy else { return "not declared (min_catch_accuracy: null)" }
             return "participants with catch-trial accuracy below \(Format.percent(minimum, digits: 0))"
+        case .flaggedParticipant:
+            let flags = rules.excludeFlags.filter { $0 != .catchFailed }
+            guard !flags.isEmpty else { return "not declared (exclude_flags: [])" }
+            return "participants flagged \(flags.map(\.rawValue).joined(separator: ", "))"
         case .flaggedExposure:
-            return rules.dropFlaggedExposures ? "trials with a flagged exposure (deviation, visibility or focus lost)" : "not declared (drop_flagged_exposures: false)"
+            return rules.dropFlaggedExposures ? "trials with a flagged exposure (deviation, visibility or focus lost, interrupted, early, unseen or served again)" : "not declared (drop_flagged_exposures: false)"
         case .tooFast:
             guard let minimum = rules.minResponseMs else { return "not declared (min_response_ms: null)" }
             return "answers faster than \(Format.number(minimum, digits: 0)) ms after the images were hidden"

@@ -5,7 +5,7 @@ import StudyKit
 public enum FoolRateAnalysis {
     public static func report(trials: [AnsweredTrial], manifest: Manifest, settings: ReportSettings) async -> FoolRateReport {
         let definition = manifest.definition
-        let outcome = Exclusions.apply(trials, rules: definition.exclusions)
+        let outcome = Exclusions.apply(trials, rules: definition.exclusions, exposureMs: definition.exposureMs)
         let kept = outcome.keptMain
         let level = settings.level
 
@@ -26,10 +26,15 @@ public enum FoolRateAnalysis {
         // Every (task, model) row and every pair is an independent job with its own random stream, so the
         // report is the same whichever core computes what.
         var rowJobs: [(task: String, model: ReportModel, trials: [AnsweredTrial])] = []
+        var unexcludedJobs: [(task: String, model: ReportModel, trials: [AnsweredTrial])] = []
         var pairJobs: [(task: String, a: String, b: String, trials: [AnsweredTrial])] = []
+        let allMain = trials.filter { $0.kind == .main }
         for task in taskIDs {
             let inTask = kept.filter { $0.task == task }
             for model in models { rowJobs.append((task, model, inTask.filter { $0.model == model.id })) }
+            for model in models {
+                unexcludedJobs.append((task, model, allMain.filter { $0.task == task && $0.model == model.id }))
+            }
             let seen = models.map(\.id).filter { id in inTask.contains { $0.model == id } }
             for a in 0..<seen.count {
                 for b in (a + 1)..<seen.count {
@@ -41,6 +46,17 @@ public enum FoolRateAnalysis {
             for (index, job) in rowJobs.enumerated() {
                 group.addTask {
                     var rng = SeededGenerator(seed: settings.seed, stream: UInt64(index + 1))
+                    return (index, row(task: job.task, model: job.model, trials: job.trials, settings: settings, using: &rng))
+                }
+            }
+            var done: [(Int, FoolRateRow)] = []
+            for await result in group { done.append(result) }
+            return done.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        let unexcludedRows = await withTaskGroup(of: (Int, FoolRateRow).self) { group in
+            for (index, job) in unexcludedJobs.enumerated() {
+                group.addTask {
+                    var rng = SeededGenerator(seed: settings.seed, stream: 2_000_000 + UInt64(index))
                     return (index, row(task: job.task, model: job.model, trials: job.trials, settings: settings, using: &rng))
                 }
             }
@@ -75,7 +91,9 @@ public enum FoolRateAnalysis {
             study: definition.name, title: definition.title, settings: settings, tasks: taskIDs, models: models,
             foolRates: rows, images: images, extremes: extremes, pairwise: pairwise,
             positionBias: taskIDs.map { PositionBias.measure(task: $0, trials: kept, level: level) },
-            catchAccuracy: outcome.catchAccuracy, exclusions: outcome.summary, notes: notes)
+            catchAccuracy: outcome.catchAccuracy, exclusions: outcome.summary,
+            flaggedParticipants: outcome.participants.filter { !$0.reasons.isEmpty },
+            foolRatesWithoutExclusions: unexcludedRows, notes: notes)
     }
 
     static func row<G: RandomNumberGenerator>(task: String, model: ReportModel, trials: [AnsweredTrial],

@@ -89,11 +89,16 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
     public var positionBias: [PositionBias]
     public var catchAccuracy: [ParticipantCatchAccuracy]
     public var exclusions: ExclusionSummary
+    /// Every participant with at least one flag, excluded or not, with the reasons.
+    public var flaggedParticipants: [ParticipantScreen]
+    /// The fool rates over every main trial, before any exclusion: how much the exclusions move them.
+    public var foolRatesWithoutExclusions: [FoolRateRow]
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
         case study, title, settings, tasks, models, images, extremes, pairwise, exclusions, notes
         case foolRates = "fool_rates", positionBias = "position_bias", catchAccuracy = "catch_accuracy"
+        case flaggedParticipants = "flagged_participants", foolRatesWithoutExclusions = "fool_rates_without_exclusions"
     }
 
     public func row(task: String, model: String) -> FoolRateRow? { foolRates.first { $0.task == task && $0.model == model } }

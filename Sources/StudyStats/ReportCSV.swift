@@ -23,8 +23,17 @@ public enum ReportCSV {
 
 enum CSV {
     static func field(_ value: String) -> String {
+        let value = neutralized(value)
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A text cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR)
+    /// gets a leading `'` (OWASP's CSV-injection advice). Numbers, negative ones included, stay as they are.
+    static func neutralized(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
+              Double(value) == nil else { return value }
+        return "'" + value
     }
 
     static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }

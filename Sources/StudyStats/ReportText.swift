@@ -75,9 +75,34 @@ public enum ReportText {
         out.append("Exclusions (applied in this order; practice trials never count: \(report.exclusions.practiceTrials)):")
         var et = [["Rule", "Declared", "Main trials removed", "Participants removed"]]
         for r in report.exclusions.rules {
-            et.append([r.rule.rawValue, r.description, "\(r.mainTrials)", r.rule == .incompleteSession || r.rule == .lowCatchAccuracy ? "\(r.participants)" : "-"])
+            et.append([r.rule.rawValue, r.description, "\(r.mainTrials)", r.rule.isParticipantLevel ? "\(r.participants)" : "-"])
         }
         out.append(contentsOf: TextTable.render(et, left: [0, 1]))
+
+        out.append("")
+        out.append("Flagged participants: \(report.flaggedParticipants.count), "
+            + "\(report.flaggedParticipants.filter(\.excluded).count) of them excluded (every flag listed, excluded or not).")
+        if !report.flaggedParticipants.isEmpty {
+            var ft = [["Participant", "Tasks", "Answers", "Excluded", "Flags (why)"]]
+            for p in report.flaggedParticipants {
+                let why = p.reasons.map { "\($0.flag.rawValue) (\($0.detail))" }.joined(separator: "; ")
+                ft.append([p.participant, p.tasks.joined(separator: " "), "\(p.answers)", p.excluded ? "yes" : "no", why])
+            }
+            out.append(contentsOf: TextTable.render(ft, left: [0, 1, 3, 4]))
+        }
+        out.append("")
+        out.append("Fool rates with and without exclusions (primary \(levelText) interval):")
+        var wt = [["Task", "Model", "With exclusions", "Trials", "Without exclusions", "Trials"]]
+        for row in report.foolRates {
+            guard let raw = report.foolRatesWithoutExclusions.first(where: { $0.task == row.task && $0.model == row.model }),
+                  raw.trials > 0 || row.trials > 0 else { continue }
+            func rate(_ r: FoolRateRow) -> String {
+                guard let c = r.interval(.crossedCombined) else { return Format.percent(r.foolRate) }
+                return "\(Format.percent(r.foolRate)) [\(Format.percent(c.low)), \(Format.percent(c.high))]"
+            }
+            wt.append([row.task, row.label, rate(row), "\(row.trials)", rate(raw), "\(raw.trials)"])
+        }
+        out.append(contentsOf: TextTable.render(wt, left: [0, 1]))
 
         let withCatch = report.catchAccuracy.filter { $0.catchTrials > 0 }
         out.append("")

@@ -69,7 +69,7 @@ public struct TrialExportRow: Codable, Sendable, Equatable {
 
 public enum TrialExport {
     public static func rows(trials: [AnsweredTrial], manifest: Manifest) -> [TrialExportRow] {
-        let outcome = Exclusions.apply(trials, rules: manifest.definition.exclusions)
+        let outcome = Exclusions.apply(trials, rules: manifest.definition.exclusions, exposureMs: manifest.definition.exposureMs)
         let images = Dictionary(manifest.images.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var outputs: [String: String] = [:]
         for o in manifest.outputs { outputs[o.image + "\u{0}" + o.model] = o.stimulus.sha256 }

@@ -5,7 +5,7 @@ import StudyKit
 extension StudyDatabase {
     /// Every recorded answer joined with its design trial from the manifest (practice and catch included,
     /// `kind` says which), in the order answers were received.
-    public func answeredTrials(manifest: Manifest) throws -> [AnsweredTrial] {
+    public func answeredTrials(manifest: Manifest, session: String? = nil) throws -> [AnsweredTrial] {
         var sequences: [String: TrialSequence] = [:]
         for sequence in manifest.design.sequences { sequences[sequence.id] = sequence }
         let rows = try pool.read { db in
@@ -13,8 +13,9 @@ extension StudyDatabase {
                 SELECT answer.*, session.participant AS participant, session.sequence AS sequence,
                        session.task AS task, session.completed_at AS completed_at
                 FROM answer JOIN session ON session.token = answer.session
+                WHERE ? IS NULL OR answer.session = ?
                 ORDER BY answer.id
-                """)
+                """, arguments: [session, session])
         }
         let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         return try rows.map { row in
@@ -35,7 +36,8 @@ extension StudyDatabase {
                 trialIndex: answer.trialIndex, kind: trial.kind, image: trial.image, model: trial.model,
                 modelSide: trial.modelSide, choice: choice, responseMs: answer.responseMs,
                 exposureMs: answer.exposureMs, frames: answer.frames, flagged: !flags.isEmpty,
-                sessionComplete: completedAt != nil, flags: flags, answeredAt: answer.receivedAt.formatted(iso))
+                sessionComplete: completedAt != nil, flags: flags, answeredAt: answer.receivedAt.formatted(iso),
+                servedAt: answer.servedAt?.timeIntervalSince1970, receivedAt: answer.receivedAt.timeIntervalSince1970)
         }
     }
 }

@@ -33,19 +33,21 @@ public struct AnswerResult: Sendable, Equatable {
 extension StudyDatabase {
     /// Records `answer` in one transaction, or says why not (unknown session, index outside the session's
     /// sequence as recorded in the plan, key reused, trial already answered). Returns only after the commit.
-    public func recordAnswer(_ answer: AnswerRecord) async throws -> AnswerResult {
-        let results = try await recordAnswers([answer])
+    public func recordAnswer(_ answer: AnswerRecord, minimumDelay: TimeInterval = 0) async throws -> AnswerResult {
+        let results = try await recordAnswers([answer], minimumDelay: minimumDelay)
         guard let result = results.first else { return AnswerResult(outcome: .unknownSession, answered: [], trialCount: 0) }
         return result
     }
 
     /// Records several answers in ONE transaction (group commit: one sync to disk for all), each judged
-    /// in order as if alone. Returns one result per answer, only after the commit.
-    public func recordAnswers(_ answers: [AnswerRecord]) async throws -> [AnswerResult] {
-        try await pool.write { db in try answers.map { try Self.record($0, db) } }
+    /// in order as if alone. Returns one result per answer, only after the commit. Each answer gets the
+    /// server's own timing flags: `early_answer` when it arrived sooner than `minimumDelay` after its trial's
+    /// images were first served, `unseen` when they never were, `served_again` when one was served twice.
+    public func recordAnswers(_ answers: [AnswerRecord], minimumDelay: TimeInterval = 0) async throws -> [AnswerResult] {
+        try await pool.write { db in try answers.map { try Self.record($0, minimumDelay: minimumDelay, db) } }
     }
 
-    private static func record(_ answer: AnswerRecord, _ db: Database) throws -> AnswerResult {
+    private static func record(_ answer: AnswerRecord, minimumDelay: TimeInterval, _ db: Database) throws -> AnswerResult {
         guard var session = try SessionRecord.fetchOne(db, key: answer.session) else {
             return AnswerResult(outcome: .unknownSession, answered: [], trialCount: 0)
         }
@@ -64,6 +66,10 @@ extension StudyDatabase {
             outcome = .trialAlreadyAnswered
         } else {
             var row = answer
+            let timing = try serverTiming(db, session: answer.session, trialIndex: answer.trialIndex,
+                                          receivedAt: answer.receivedAt, minimumDelay: minimumDelay)
+            row.servedAt = timing.servedAt
+            row.flags = (answer.flagList + timing.flags).joined(separator: ",")
             try row.insert(db)
             session.lastSeenAt = answer.receivedAt
             try session.update(db, columns: ["last_seen_at"])

@@ -38,10 +38,12 @@ public struct StudyProgress: Codable, Sendable, Equatable {
 }
 
 extension StudyDatabase {
-    /// A session is active if not complete and seen within `abandonAfter`, else abandoned.
+    /// A session is active if not complete and progressed (answered, or started) within `abandonAfter`,
+    /// else abandoned: the same rule the assignment uses to keep a sequence taken.
     public func progress(manifest: Manifest, now: Date, abandonAfter: TimeInterval) throws -> StudyProgress {
         let activeSince = now.addingTimeInterval(-abandonAfter)
         let sessions = try self.sessions()
+        let progressed = try lastProgress()
         let handouts = try self.handouts()
         let trials = try answeredTrials(manifest: manifest)
         let sequenceTask = Dictionary(manifest.design.sequences.map { ($0.id, $0.task) }, uniquingKeysWith: { a, _ in a })
@@ -52,7 +54,7 @@ extension StudyDatabase {
             let taskSessions = sessions.filter { $0.task == task }
             let taskHandouts = handouts.filter { sequenceTask[$0.sequence] == task }
             let complete = taskSessions.filter { $0.completedAt != nil }.count
-            let active = taskSessions.filter { $0.completedAt == nil && $0.lastSeenAt >= activeSince }.count
+            let active = taskSessions.filter { $0.completedAt == nil && (progressed[$0.token] ?? $0.startedAt) >= activeSince }.count
             return TaskProgress(
                 task: task, sequences: manifest.design.sequences(task: task).count,
                 handedOut: Set(taskHandouts.map(\.sequence)).count, handouts: taskHandouts.count,

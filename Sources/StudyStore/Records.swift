@@ -54,11 +54,14 @@ public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var windowW: Int?
     public var windowH: Int?
     public var dpr: Double?
+    /// Names the session in its stimulus URLs (the token itself never appears there).
+    public var stimulusKey: String
 
     enum CodingKeys: String, CodingKey {
         case token, participant, sequence, task, dpr
         case startedAt = "started_at", lastSeenAt = "last_seen_at", completedAt = "completed_at"
         case completionCode = "completion_code", windowW = "window_w", windowH = "window_h"
+        case stimulusKey = "stimulus_key"
     }
 }
 
@@ -103,23 +106,26 @@ public struct AnswerRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     /// The client's clock (ms since 1970) when it answered, if sent.
     public var clientTime: Double?
     public var receivedAt: Date
+    /// When the server first served an image of this trial to the session; nil if it never did.
+    public var servedAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, session, key, choice, frames, dpr, flags
         case trialIndex = "trial_index", responseMs = "response_ms", exposureMs = "exposure_ms"
         case visibilityLost = "visibility_lost", focusLost = "focus_lost"
         case windowW = "window_w", windowH = "window_h", renderedPx = "rendered_px"
-        case clientTime = "client_time", receivedAt = "received_at"
+        case clientTime = "client_time", receivedAt = "received_at", servedAt = "served_at"
     }
 
     public init(id: Int64? = nil, session: String, trialIndex: Int, key: String, choice: String, responseMs: Double,
                 exposureMs: Double?, frames: Int?, visibilityLost: Bool, focusLost: Bool, windowW: Int?, windowH: Int?,
-                dpr: Double?, renderedPx: Double?, flags: String, clientTime: Double?, receivedAt: Date) {
+                dpr: Double?, renderedPx: Double?, flags: String, clientTime: Double?, receivedAt: Date,
+                servedAt: Date? = nil) {
         self.id = id; self.session = session; self.trialIndex = trialIndex; self.key = key; self.choice = choice
         self.responseMs = responseMs; self.exposureMs = exposureMs; self.frames = frames
         self.visibilityLost = visibilityLost; self.focusLost = focusLost; self.windowW = windowW
         self.windowH = windowH; self.dpr = dpr; self.renderedPx = renderedPx; self.flags = flags
-        self.clientTime = clientTime; self.receivedAt = receivedAt
+        self.clientTime = clientTime; self.receivedAt = receivedAt; self.servedAt = servedAt
     }
 
     public var flagList: [String] { flags.split(separator: ",").map(String.init) }
@@ -143,4 +149,35 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One image slot of one trial served to a session: when first and last, and how often.
+public struct StimulusServeRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "stimulus_serve"
+    public var session: String
+    public var trialIndex: Int
+    /// `left`, `right` or `input`.
+    public var slot: String
+    public var firstServedAt: Date
+    public var lastServedAt: Date
+    public var serves: Int
+
+    enum CodingKeys: String, CodingKey {
+        case session, slot, serves
+        case trialIndex = "trial_index", firstServedAt = "first_served_at", lastServedAt = "last_served_at"
+    }
+}
+
+/// A participant flag raised for a session (see StudyKit's `ParticipantFlag`), with what raised it.
+public struct SessionFlagRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "session_flag"
+    public var session: String
+    public var flag: String
+    public var detail: String
+    public var raisedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case session, flag, detail
+        case raisedAt = "raised_at"
+    }
 }

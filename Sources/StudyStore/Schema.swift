@@ -2,7 +2,7 @@ import GRDB
 
 /// The database schema, as migrations. Never edit a shipped migration; add a new one.
 enum Schema {
-    static let migrationIdentifiers = ["v1"]
+    static let migrationIdentifiers = ["v1", "v2-server-timing"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -73,6 +73,31 @@ enum Schema {
                 t.column("received_at", .datetime).notNull()
             }
             try db.create(index: "event_on_session", on: "event", columns: ["session"])
+        }
+        migrator.registerMigration("v2-server-timing") { db in
+            // The key a session's stimulus URLs are made from: not the session token, and never shared.
+            try db.alter(table: "session") { t in t.add(column: "stimulus_key", .text) }
+            try db.execute(sql: "UPDATE session SET stimulus_key = lower(hex(randomblob(16))) WHERE stimulus_key IS NULL")
+            try db.create(index: "session_on_stimulus_key", on: "session", columns: ["stimulus_key"], unique: true)
+            try db.create(index: "handout_on_sequence", on: "handout", columns: ["sequence"])
+            // When the server first served the trial's images, as the server's clock saw it.
+            try db.alter(table: "answer") { t in t.add(column: "served_at", .datetime) }
+            try db.create(table: "stimulus_serve") { t in
+                t.column("session", .text).notNull().references("session")
+                t.column("trial_index", .integer).notNull()
+                t.column("slot", .text).notNull()
+                t.column("first_served_at", .datetime).notNull()
+                t.column("last_served_at", .datetime).notNull()
+                t.column("serves", .integer).notNull()
+                t.primaryKey(["session", "trial_index", "slot"])
+            }
+            try db.create(table: "session_flag") { t in
+                t.column("session", .text).notNull().references("session")
+                t.column("flag", .text).notNull()
+                t.column("detail", .text).notNull()
+                t.column("raised_at", .datetime).notNull()
+                t.primaryKey(["session", "flag"])
+            }
         }
         return migrator
     }

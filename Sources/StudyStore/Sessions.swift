@@ -14,13 +14,16 @@ public struct SessionStart: Sendable, Equatable {
     public var windowW: Int?
     public var windowH: Int?
     public var dpr: Double?
+    /// The token this browser holds for the participant's session, if any: resuming needs it.
+    public var resumeToken: String?
 
     public init(participantID: String?, source: String = "pid", prolificStudyID: String? = nil,
                 prolificSessionID: String? = nil, userAgent: String? = nil,
-                windowW: Int? = nil, windowH: Int? = nil, dpr: Double? = nil) {
+                windowW: Int? = nil, windowH: Int? = nil, dpr: Double? = nil, resumeToken: String? = nil) {
         self.participantID = participantID; self.source = source
         self.prolificStudyID = prolificStudyID; self.prolificSessionID = prolificSessionID
         self.userAgent = userAgent; self.windowW = windowW; self.windowH = windowH; self.dpr = dpr
+        self.resumeToken = resumeToken
     }
 }
 
@@ -37,10 +40,21 @@ public struct NewSessionIdentity: Sendable {
     public var token: String
     /// Used when the participant brought no id.
     public var generatedParticipantID: String
+    /// Names the session in its stimulus URLs.
+    public var stimulusKey: String
 
-    public init(token: String, generatedParticipantID: String) {
-        self.token = token; self.generatedParticipantID = generatedParticipantID
+    public init(token: String, generatedParticipantID: String, stimulusKey: String) {
+        self.token = token; self.generatedParticipantID = generatedParticipantID; self.stimulusKey = stimulusKey
     }
+}
+
+public enum EventOutcome: Sendable, Equatable {
+    case recorded
+    case unknownSession
+    /// The session is complete: nothing more is recorded for it.
+    case sessionComplete
+    /// The session already has `maxEventsPerSession` events.
+    case tooMany
 }
 
 public enum CompletionOutcome: Sendable, Equatable {
@@ -50,18 +64,31 @@ public enum CompletionOutcome: Sendable, Equatable {
 }
 
 extension StudyDatabase {
-    /// Returns the participant's session if they have one (resumed), else hands out a sequence of `sequences`
-    /// (the manifest's design, in order) and records participant, session and hand-out in one transaction.
+    /// Events one session may record; later ones are refused.
+    public static let maxEventsPerSession = 200
+
+    /// Returns the participant's session if they have one and `start.resumeToken` is its token (resumed);
+    /// refuses (`participantHasSession`) if they have one and the token is missing or another; else hands
+    /// out a sequence of `sequences` (the manifest's design, in order) and records participant, session and
+    /// hand-out in one transaction. A sequence stays taken while its session completes or progresses.
     public func startSession(_ start: SessionStart, sequences: [TrialSequence], identity: NewSessionIdentity,
                              now: Date, abandonAfter: TimeInterval) async throws -> SessionSnapshot {
-        if let id = start.participantID { try Self.validateParticipantID(id) }
+        var normalized = start
+        if let id = start.participantID { normalized.participantID = try Self.validateParticipantID(id) }
+        let start = normalized
         return try await pool.write { db in
             if let id = start.participantID,
                let existing = try SessionRecord.filter(Column("participant") == id).fetchOne(db) {
+                guard let resumeToken = start.resumeToken, SecretComparison.equal(resumeToken, existing.token) else {
+                    throw StudyStoreError.participantHasSession
+                }
                 var session = existing
                 session.lastSeenAt = now
                 try session.update(db, columns: ["last_seen_at"])
                 return SessionSnapshot(session: session, answered: try Self.answered(db, token: session.token), resumed: true)
+            }
+            if let id = start.participantID, try ParticipantRecord.fetchOne(db, key: id) != nil {
+                throw StudyStoreError.participantHasSession
             }
             let taken = try Self.takenCounts(db, activeSince: now.addingTimeInterval(-abandonAfter))
             let candidates = sequences.map {
@@ -77,7 +104,7 @@ extension StudyDatabase {
             let session = SessionRecord(
                 token: identity.token, participant: participant.id, sequence: chosen.sequence, task: chosen.task,
                 startedAt: now, lastSeenAt: now, completedAt: nil, completionCode: nil,
-                windowW: start.windowW, windowH: start.windowH, dpr: start.dpr)
+                windowW: start.windowW, windowH: start.windowH, dpr: start.dpr, stimulusKey: identity.stimulusKey)
             try session.insert(db)
             let earlier = try HandoutRecord.filter(Column("sequence") == chosen.sequence).fetchCount(db)
             var handout = HandoutRecord(id: nil, sequence: chosen.sequence, session: session.token,
@@ -113,15 +140,18 @@ extension StudyDatabase {
         }
     }
 
-    /// Records an event for the session; false if there is no such session.
-    public func recordEvent(token: String, kind: String, detail: String?, now: Date) async throws -> Bool {
+    /// Records an event for a session that is not complete and has fewer than `maxEventsPerSession` events.
+    public func recordEvent(token: String, kind: String, detail: String?, now: Date) async throws -> EventOutcome {
         try await pool.write { db in
-            guard var session = try SessionRecord.fetchOne(db, key: token) else { return false }
+            guard var session = try SessionRecord.fetchOne(db, key: token) else { return .unknownSession }
+            if session.completedAt != nil { return .sessionComplete }
+            let count = try EventRecord.filter(Column("session") == token).fetchCount(db)
+            if count >= Self.maxEventsPerSession { return .tooMany }
             var event = EventRecord(id: nil, session: token, kind: kind, detail: detail, receivedAt: now)
             try event.insert(db)
             session.lastSeenAt = now
             try session.update(db, columns: ["last_seen_at"])
-            return true
+            return .recorded
         }
     }
 
@@ -145,11 +175,15 @@ extension StudyDatabase {
         try Int.fetchAll(db, sql: "SELECT trial_index FROM answer WHERE session = ? ORDER BY trial_index", arguments: [token])
     }
 
-    /// Completed or still active sessions per sequence.
+    /// When each session last progressed: its latest answer, or its start before its first answer.
+    /// Reading or reloading a session does not progress it, so an idle client cannot hold its sequence.
+    static let lastProgressSQL = "COALESCE((SELECT MAX(answer.received_at) FROM answer WHERE answer.session = session.token), session.started_at)"
+
+    /// Completed sessions and sessions that progressed since `activeSince`, per sequence.
     static func takenCounts(_ db: Database, activeSince: Date) throws -> [String: Int] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT sequence, COUNT(*) AS taken FROM session
-            WHERE completed_at IS NOT NULL OR last_seen_at >= ?
+            WHERE completed_at IS NOT NULL OR \(lastProgressSQL) >= ?
             GROUP BY sequence
             """, arguments: [activeSince])
         var counts: [String: Int] = [:]
@@ -157,11 +191,21 @@ extension StudyDatabase {
         return counts
     }
 
-    static func validateParticipantID(_ id: String) throws {
-        let ok = !id.isEmpty && id.count <= 128 && id.unicodeScalars.allSatisfy { scalar in
-            scalar.properties.generalCategory != .control && scalar != " " && scalar.value != 0x7F
+    /// The participant id in its one stored spelling (StudyKit's `ParticipantIdentifier`).
+    static func validateParticipantID(_ id: String) throws -> String {
+        guard let normalized = ParticipantIdentifier.normalized(id) else { throw StudyStoreError.invalidParticipantID(id) }
+        return normalized
+    }
+
+    /// When each session last progressed (see `lastProgressSQL`), by token.
+    public func lastProgress() throws -> [String: Date] {
+        try pool.read { db in
+            var out: [String: Date] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT token, \(Self.lastProgressSQL) AS progressed FROM session") {
+                out[try row.decode(forColumn: "token")] = try row.decode(forColumn: "progressed")
+            }
+            return out
         }
-        if !ok { throw StudyStoreError.invalidParticipantID(id) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StudyKit
 
 /// Problems with a study database, each naming the file and what to do about it.
 public enum StudyStoreError: Error, CustomStringConvertible, Equatable {
@@ -10,6 +11,10 @@ public enum StudyStoreError: Error, CustomStringConvertible, Equatable {
     /// An answer refers to a sequence or trial the manifest does not have.
     case answerOutsideManifest(path: String, session: String, sequence: String, trialIndex: Int)
     case invalidParticipantID(String)
+    /// The participant id already has a session, and the request did not carry that session's token.
+    case participantHasSession
+    case backupExists(path: String)
+    case backupFailed(path: String, reason: String)
     /// A session was requested but the manifest's design has no sequences to hand out.
     case noSequences
 
@@ -29,8 +34,15 @@ public enum StudyStoreError: Error, CustomStringConvertible, Equatable {
                 + "use the build the answers were recorded against"
         case .noSequences:
             return "the study's design has no sequences to hand out; check participants_per_task and rebuild the study"
-        case .invalidParticipantID(let id):
-            return "participant id '\(id.prefix(80))' is not allowed: use 1-128 printable characters"
+        case .invalidParticipantID:
+            return "the participant id is not allowed: use \(ParticipantIdentifier.ruleDescription)"
+        case .backupExists(let path):
+            return "\(path) already exists; choose a new backup file name (a backup never overwrites)"
+        case .backupFailed(let path, let reason):
+            return "the backup to \(path) failed (\(reason)); nothing was written there"
+        case .participantHasSession:
+            return "this participant id already started the study in another browser or window; "
+                + "continue there, or contact the researcher"
         }
     }
 }

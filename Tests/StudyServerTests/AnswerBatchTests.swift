@@ -15,7 +15,7 @@ final class AnswerBatchTests: XCTestCase {
         try database.recordPlan(manifest: study.manifest)
         _ = try await database.startSession(
             SessionStart(participantID: "batch"), sequences: study.manifest.design.sequences,
-            identity: NewSessionIdentity(token: token, generatedParticipantID: "unused"), now: Date(), abandonAfter: 1800)
+            identity: NewSessionIdentity(token: token, generatedParticipantID: "unused", stimulusKey: String(repeating: "8", count: 32)), now: Date(), abandonAfter: 1800)
     }
 
     override func tearDown() async throws {
@@ -41,7 +41,7 @@ final class AnswerBatchTests: XCTestCase {
     }
 
     func testOneAnswerThatCannotBeWrittenDoesNotSinkTheOthers() async throws {
-        let batcher = AnswerBatcher(database: database)
+        let batcher = AnswerBatcher(database: database, minimumDelay: 0)
         // "sideways" breaks the table's CHECK on choice: the database itself refuses that row.
         let records = [answer(0, key: "ok-key-0"), answer(1, key: "bad-key-1", choice: "sideways"),
                        answer(2, key: "ok-key-2"), answer(3, key: "ok-key-3")]

@@ -63,7 +63,7 @@ final class AssignmentTests: XCTestCase {
         XCTAssertEqual(progress.tasks.map(\.handouts).reduce(0, +), 7)
 
         // The participant who left can still come back and answer; nothing is thrown away.
-        let back = try await Participant.start(server.client, body: ["pid": "p0"], expectStatus: 200)
+        let back = try await Participant.start(server.client, body: ["pid": "p0", "resume_token": idle.token], expectStatus: 200)
         XCTAssertEqual(back.token, idle.token)
         let reply = try await back.answer(0)
         XCTAssertEqual(reply.status, 200)

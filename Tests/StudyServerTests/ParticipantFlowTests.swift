@@ -7,7 +7,8 @@ final class ParticipantFlowTests: XCTestCase {
     func testFullParticipantFlowIsRecordedAndJoinedWithTheDesign() async throws {
         let study = try TestStudy(redirectURL: "https://example.org/done?cc=X")
         defer { study.remove() }
-        let server = try await RunningServer.start(study)
+        let clock = TestClock()
+        let server = try await RunningServer.start(study, clock: clock)
 
         let health = try await server.client.get("/healthz")
         XCTAssertEqual(health.status, 200)
@@ -33,6 +34,7 @@ final class ParticipantFlowTests: XCTestCase {
 
         // Answer every trial; one exposure off by more than the tolerance, one with the page hidden.
         for index in 0..<participant.trials.count {
+            try await participant.show(index, clock: clock)
             let reply = try await participant.answer(index, choice: index % 2 == 0 ? "left" : "right",
                                                      exposureMs: index == 1 ? 3100 : 3010, visibilityLost: index == 2)
             XCTAssertEqual(reply.status, 200, reply.text)
@@ -98,7 +100,15 @@ final class ParticipantFlowTests: XCTestCase {
         _ = try await first.answer(0)
         _ = try await first.answer(1)
 
-        let second = try await Participant.start(server.client, body: ["prolific_pid": "PROLIFIC123"], expectStatus: 200)
+        let stranger = try await server.client.post("/api/sessions", json: ["prolific_pid": "PROLIFIC123"])
+        XCTAssertEqual(stranger.status, 409, "a participant id alone never hands over a session")
+        XCTAssertEqual(try stranger.json()["reason"] as? String, "participant_has_session")
+        XCTAssertFalse(stranger.text.contains(first.token))
+        let wrongToken = try await server.client.post("/api/sessions", json: ["prolific_pid": "PROLIFIC123",
+                                                                             "resume_token": String(repeating: "0", count: 32)])
+        XCTAssertEqual(wrongToken.status, 409)
+        let second = try await Participant.start(server.client, body: ["prolific_pid": "PROLIFIC123", "resume_token": first.token],
+                                                 expectStatus: 200)
         XCTAssertEqual(second.token, first.token, "the same participant gets the same session back")
         XCTAssertEqual(second.payload["resumed"] as? Bool, true)
         XCTAssertEqual(second.payload["answered"] as? [Int], [0, 1])

@@ -35,11 +35,13 @@ final class PayloadPrivacyTests: XCTestCase {
                 XCTAssertEqual(trial["practice"] as? Bool, designTrial.kind == .practice)
                 for side in ["left", "right"] {
                     let url = try XCTUnwrap(trial[side] as? String)
-                    XCTAssertNotNil(url.range(of: "^/stimuli/[0-9a-f]{64}\\.png$", options: .regularExpression), url)
-                    let stimulus = try await server.client.get(url)
-                    XCTAssertEqual(stimulus.status, 200)
-                    everything.append(stimulus.raw.components(separatedBy: "\r\n\r\n")[0])
+                    XCTAssertNotNil(url.range(of: "^/stimuli/[0-9a-f]{32}/\\d+-(left|right)\\.png$", options: .regularExpression), url)
                 }
+                // The images of a trial are served while it is open, as the browser fetches them.
+                for reply in try await participant.show(index) {
+                    everything.append(reply.raw.components(separatedBy: "\r\n\r\n")[0])
+                }
+                _ = try await participant.answer(index)
             }
             let answer = try await participant.answer(0)
             let resumed = try await server.client.get("/api/sessions/\(participant.token)")
@@ -64,14 +66,20 @@ final class PayloadPrivacyTests: XCTestCase {
         let study = try TestStudy()
         defer { study.remove() }
         let server = try await RunningServer.start(study)
-        let hrURLs = Set(study.manifest.images.map { "/stimuli/\($0.hr.sha256).png" })
+        let hrBytes = Set(try study.manifest.images.map {
+            try Data(contentsOf: study.buildFolder.appendingPathComponent($0.hr.file))
+        })
         var truthSides: Set<String> = []
         for number in 0..<6 {
             let participant = try await Participant.start(server.client, body: ["pid": "q\(number)"])
-            for trial in participant.trials where (trial["practice"] as? Bool) == false {
-                let left = try XCTUnwrap(trial["left"] as? String), right = try XCTUnwrap(trial["right"] as? String)
-                XCTAssertTrue(hrURLs.contains(left) != hrURLs.contains(right), "exactly one side is the ground truth")
-                truthSides.insert(hrURLs.contains(left) ? "left" : "right")
+            for (index, trial) in participant.trials.enumerated() {
+                let images = try await participant.show(index)
+                _ = try await participant.answer(index)
+                guard (trial["practice"] as? Bool) == false else { continue }
+                let urls = participant.imageURLs(index)
+                let left = PNGPadding.unpadded(images[0].body), right = PNGPadding.unpadded(images[urls.count - 1].body)
+                XCTAssertTrue(hrBytes.contains(left) != hrBytes.contains(right), "exactly one side is the ground truth")
+                truthSides.insert(hrBytes.contains(left) ? "left" : "right")
             }
         }
         XCTAssertEqual(truthSides, ["left", "right"])

@@ -22,7 +22,7 @@ final class ExclusionsTests: XCTestCase {
         // nocatch: complete, 1 main, no catch trials: not excluded by the accuracy rule.
         trials.append(TestStudy.trial("nocatch", fooled: false))
 
-        let outcome = Exclusions.apply(trials, rules: rules)
+        let outcome = Exclusions.apply(trials, rules: rules, exposureMs: 3000)
         let byRule = Dictionary(uniqueKeysWithValues: outcome.summary.rules.map { ($0.rule, $0) })
         XCTAssertEqual(byRule[.incompleteSession]?.mainTrials, 3)
         XCTAssertEqual(byRule[.incompleteSession]?.participants, 1)
@@ -47,10 +47,11 @@ final class ExclusionsTests: XCTestCase {
     }
 
     func testUndeclaredRulesRemoveNothing() {
-        let rules = ExclusionRules(minCatchAccuracy: nil, dropFlaggedExposures: false, minResponseMs: nil, requireComplete: false)
+        let rules = ExclusionRules(minCatchAccuracy: nil, dropFlaggedExposures: false, minResponseMs: nil, requireComplete: false,
+                                   excludeFlags: [])
         let trials = [TestStudy.trial("a", fooled: true, responseMs: 10, flagged: true, complete: false),
                       TestStudy.trial("a", kind: .catch, model: DesignTrial.catchFoilModel, fooled: true)]
-        let outcome = Exclusions.apply(trials, rules: rules)
+        let outcome = Exclusions.apply(trials, rules: rules, exposureMs: 3000)
         XCTAssertEqual(outcome.keptMain.count, 1)
         XCTAssertTrue(outcome.summary.rules.allSatisfy { !$0.active && $0.mainTrials == 0 })
         XCTAssertTrue(outcome.summary.rules.allSatisfy { $0.description.hasPrefix("not declared") })

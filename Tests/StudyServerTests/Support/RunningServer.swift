@@ -27,13 +27,18 @@ final class RunningServer: @unchecked Sendable {
         self.server = server; self.client = HTTPClient(port: port); self.task = task
     }
 
-    static func start(_ study: TestStudy, clock: TestClock = TestClock(), abandonAfterMinutes: Double? = nil) async throws -> RunningServer {
+    /// Session creation is limited far above what the tests need unless they pass their own limits.
+    static func start(_ study: TestStudy, clock: TestClock = TestClock(), abandonAfterMinutes: Double? = nil,
+                      sessionsPerClientPerMinute: Double = 100_000, sessionsPerMinute: Double = 100_000,
+                      trustForwardedFor: Bool = false, log: CapturedLog? = nil) async throws -> RunningServer {
         var logger = Logger(label: "studyserver-test")
         logger.logLevel = .critical  // cancelling the test server logs an error about its child channels
+        if let log { logger = Logger(label: "studyserver-test") { _ in CapturingLogHandler(log: log) } }
         let settings = ServerSettings(
             host: "127.0.0.1", port: 0, buildFolder: study.buildFolder, databasePath: study.databasePath,
             publicFolder: study.publicFolder, adminToken: adminToken, abandonAfterMinutes: abandonAfterMinutes,
-            now: { clock.now })
+            sessionsPerClientPerMinute: sessionsPerClientPerMinute, sessionsPerMinute: sessionsPerMinute,
+            trustForwardedFor: trustForwardedFor, now: { clock.now })
         let server = try StudyHTTPServer(settings: settings, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = server.makeApplication { port in continuation.yield(port); continuation.finish() }

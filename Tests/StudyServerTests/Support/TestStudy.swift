@@ -1,7 +1,68 @@
 import Foundation
 import StudyKit
 
-/// A small built study in a temporary folder: manifest.json, fake stimuli named by (made-up) hashes,
+/// A 1x1 grey PNG with a text chunk of `extra` bytes, so that test stimuli differ in size as real ones do.
+enum TestPNG {
+    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    static func bytes(extra: Int) -> [UInt8] {
+        let ihdr: [UInt8] = [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]  // 1x1, 8-bit grey
+        let idat: [UInt8] = [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]  // zlib of [0, 0]
+        let text = Array("Comment\u{0}".utf8) + [UInt8](repeating: 0x78, count: extra)
+        return signature + chunk("IHDR", ihdr) + chunk("tEXt", text) + chunk("IDAT", idat) + chunk("IEND", [])
+    }
+
+    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let typeBytes = Array(type.utf8)
+        let crc = crc32(typeBytes + data)
+        return be(UInt32(data.count)) + typeBytes + data + be(crc)
+    }
+
+    static func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+
+    /// Bitwise CRC-32 (deliberately not the server's table version, which the tests check against).
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            c ^= UInt32(byte)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        }
+        return c ^ 0xFFFF_FFFF
+    }
+}
+
+/// Reads the chunks of a PNG, to check what the server added.
+enum PNGPadding {
+    /// (type, data) of every chunk after the signature.
+    static func chunks(_ data: Data) -> [(String, Data)] {
+        let bytes = [UInt8](data)
+        var out: [(String, Data)] = []
+        var at = 8
+        while at + 12 <= bytes.count {
+            let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+            guard at + 12 + length <= bytes.count else { break }
+            out.append((String(decoding: bytes[(at + 4)..<(at + 8)], as: UTF8.self), Data(bytes[(at + 8)..<(at + 8 + length)])))
+            at += 12 + length
+        }
+        return out
+    }
+
+    /// The PNG without the server's `paDd` chunk: the stimulus file as built.
+    static func unpadded(_ data: Data) -> Data {
+        let bytes = [UInt8](data)
+        var out = Array(bytes.prefix(8))
+        var at = 8
+        while at + 12 <= bytes.count {
+            let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+            let end = min(bytes.count, at + 12 + length)
+            if String(decoding: bytes[(at + 4)..<(at + 8)], as: UTF8.self) != "paDd" { out += bytes[at..<end] }
+            at = end
+        }
+        return Data(out)
+    }
+}
+
+/// A small built study in a temporary folder: manifest.json, small real PNG stimuli named by (made-up) hashes,
 /// and a public folder with a dummy index.html. Two tasks, three sequences each; every sequence has
 /// one practice, four main and one catch trial.
 struct TestStudy {
@@ -31,7 +92,7 @@ struct TestStudy {
         func stimulus() throws -> StimulusRef {
             counter += 1
             let hash = "cafe" + String(repeating: "0", count: 52) + String(format: "%08x", counter)
-            try Data("png bytes \(counter)".utf8).write(to: stimuliFolder.appendingPathComponent(hash + ".png"))
+            try Data(TestPNG.bytes(extra: counter * 37)).write(to: stimuliFolder.appendingPathComponent(hash + ".png"))
             return StimulusRef(file: "stimuli/\(hash).png", sha256: hash)
         }
         var images: [ManifestImage] = []

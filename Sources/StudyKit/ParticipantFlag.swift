@@ -1,0 +1,47 @@
+/// Why a participant's answers may not be trustworthy. Raised per participant from what the server saw
+/// (when each trial's images were served, when its answer arrived) and what the participant answered;
+/// `exclusions.exclude_flags` in study.yaml decides which of them remove the participant.
+public enum ParticipantFlag: String, Codable, Sendable, CaseIterable, Comparable {
+    /// An answer arrived sooner after its images were served than the exposure plus the minimum response time.
+    case earlyAnswers = "early_answers"
+    /// An answer came for a trial whose images the server never served to this session.
+    case unseenAnswers = "unseen_answers"
+    /// The whole session, from its first served image to its last answer, was shorter than its trials allow.
+    case tooFastSession = "too_fast_session"
+    /// Catch-trial accuracy below `exclusions.min_catch_accuracy`.
+    case catchFailed = "catch_failed"
+    /// (Nearly) always the same side: at least `exclusions.one_sided_share` of the answers.
+    case oneSided = "one_sided"
+    /// Focus or visibility lost in at least `exclusions.max_focus_losses` trials.
+    case focusLost = "focus_lost"
+    /// A trial's images were served again (reload, back/forward) or the browser reported an interruption.
+    case interrupted
+
+    public static func < (a: ParticipantFlag, b: ParticipantFlag) -> Bool {
+        allCases.firstIndex(of: a) ?? 0 < allCases.firstIndex(of: b) ?? 0
+    }
+
+    /// What the flag means, for reports.
+    public var meaning: String {
+        switch self {
+        case .earlyAnswers: return "answered sooner after the images were served than the exposure allows"
+        case .unseenAnswers: return "answered trials whose images were never served"
+        case .tooFastSession: return "finished faster than the trials allow"
+        case .catchFailed: return "catch-trial accuracy below the declared minimum"
+        case .oneSided: return "chose the same side almost always"
+        case .focusLost: return "lost focus or visibility in several trials"
+        case .interrupted: return "trials re-shown after a reload or interruption"
+        }
+    }
+}
+
+/// Per-answer flags the server sets from its own clock; the answer's `flags` column holds them beside
+/// the browser-reported ones (`exposure_deviation`, `visibility_lost`, `focus_lost`, `interrupted`).
+public enum ServerAnswerFlag: String, Sendable, CaseIterable {
+    /// Received sooner than exposure + minimum response after the trial's images were first served.
+    case earlyAnswer = "early_answer"
+    /// No image of the trial was served to the session before the answer.
+    case unseen
+    /// An image of the trial was served more than once: the trial may have been seen twice.
+    case servedAgain = "served_again"
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import StudyKit
+import StudyStore
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy the study database with SQLite's online backup: consistent while the server records answers.")
+
+    @Argument(help: "The backup file to write (must not exist).")
+    var destination: String
+
+    @Option(help: "Study name, study folder or build folder (default: \(StudyPaths.defaultStudy)).")
+    var study: String?
+
+    @Option(help: "Database file (default: responses.sqlite in the study folder, as `studyserver serve` uses).")
+    var db: String?
+
+    func run() async throws {
+        let path = db ?? StudyPaths(argument: study).defaultDatabase.path
+        do {
+            let database = try StudyDatabase(path: path, mustExist: true)
+            let check = try database.backup(to: destination)
+            let answers = try StudyDatabase(path: destination, mustExist: true).answerCount()
+            print("backed up \(path) to \(destination): integrity \(check), \(answers) answers")
+        } catch {
+            throw ServerCommandError("\(error)")
+        }
+    }
+}

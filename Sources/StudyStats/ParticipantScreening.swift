@@ -1,0 +1,88 @@
+import StudyKit
+
+/// One participant's flags (StudyKit's `ParticipantFlag`) with what raised each, and whether the study's
+/// rules exclude them.
+public struct ParticipantScreen: Codable, Sendable, Equatable {
+    public struct Reason: Codable, Sendable, Equatable {
+        public var flag: ParticipantFlag
+        public var detail: String
+    }
+
+    public var participant: String
+    public var sessions: [String]
+    public var tasks: [String]
+    /// Answers counted for the flags (practice excluded).
+    public var answers: Int
+    public var reasons: [Reason]
+    public var excluded: Bool
+
+    public var flags: [ParticipantFlag] { reasons.map(\.flag) }
+}
+
+/// Raises participant flags from answered trials: the server's per-answer timing flags, the session's
+/// pace, the side chosen and the lost-focus trials. Pure; the server stores its result at completion and
+/// the report recomputes it for every participant.
+public enum ParticipantScreening {
+    /// Every participant with at least one non-practice answer, flagged or not, sorted by id.
+    /// `catchFailed` comes from the catch accuracy the exclusions computed (one rule, one place).
+    public static func screen(_ trials: [AnsweredTrial], rules: ExclusionRules, exposureMs: Int,
+                              catchAccuracy: [ParticipantCatchAccuracy] = []) -> [ParticipantScreen] {
+        var byParticipant: [String: [AnsweredTrial]] = [:]
+        for trial in trials where trial.kind != .practice { byParticipant[trial.participant, default: []].append(trial) }
+        let catchFailed = Dictionary(catchAccuracy.map { ($0.participant, $0) }, uniquingKeysWith: { a, _ in a })
+        return byParticipant.keys.sorted().map { participant in
+            let own = byParticipant[participant] ?? []
+            var reasons = flags(own, rules: rules, exposureMs: exposureMs)
+            if let accuracy = catchFailed[participant], accuracy.excluded {
+                reasons.append(.init(flag: .catchFailed, detail: "\(accuracy.correct) of \(accuracy.catchTrials) catch trials right"))
+            }
+            reasons.sort { $0.flag < $1.flag }
+            let excluded = reasons.contains { rules.excludeFlags.contains($0.flag) || $0.flag == .catchFailed }
+            return ParticipantScreen(participant: participant, sessions: Array(Set(own.map(\.session))).sorted(),
+                                     tasks: Array(Set(own.map(\.task))).sorted(), answers: own.count,
+                                     reasons: reasons, excluded: excluded)
+        }
+    }
+
+    /// The flags of one participant's non-practice answers, catch accuracy aside.
+    public static func flags(_ trials: [AnsweredTrial], rules: ExclusionRules, exposureMs: Int) -> [ParticipantScreen.Reason] {
+        var reasons: [ParticipantScreen.Reason] = []
+        let n = trials.count
+        guard n > 0 else { return reasons }
+        let delayMs = rules.minimumAnswerDelayMs(exposureMs: exposureMs)
+        let early = trials.filter { $0.flags.contains(ServerAnswerFlag.earlyAnswer.rawValue) }.count
+        if early > 0 {
+            reasons.append(.init(flag: .earlyAnswers,
+                                 detail: "\(early) of \(n) answers arrived sooner than \(Int(delayMs)) ms after their images were served"))
+        }
+        let unseen = trials.filter { $0.flags.contains(ServerAnswerFlag.unseen.rawValue) }.count
+        if unseen > 0 {
+            reasons.append(.init(flag: .unseenAnswers, detail: "\(unseen) of \(n) answers for trials whose images were never served"))
+        }
+        let starts = trials.compactMap { $0.servedAt ?? $0.receivedAt }
+        if let first = starts.min(), let last = trials.compactMap(\.receivedAt).max() {
+            let tookMs = (last - first) * 1000
+            let neededMs = Double(n) * delayMs
+            if tookMs < neededMs {
+                reasons.append(.init(flag: .tooFastSession,
+                                     detail: "\(n) answers in \(Int(tookMs)) ms; at least \(Int(neededMs)) ms are needed"))
+            }
+        }
+        let left = trials.filter { $0.choice == .left }.count
+        let same = max(left, n - left)
+        if n >= rules.oneSidedMinTrials, Double(same) >= rules.oneSidedShare * Double(n) {
+            reasons.append(.init(flag: .oneSided, detail: "\(same) of \(n) answers on the \(left >= n - left ? "left" : "right")"))
+        }
+        let lost = trials.filter { $0.flags.contains("focus_lost") || $0.flags.contains("visibility_lost") }.count
+        if lost >= rules.maxFocusLosses {
+            reasons.append(.init(flag: .focusLost, detail: "focus or visibility lost in \(lost) of \(n) trials"))
+        }
+        let interrupted = trials.filter {
+            $0.flags.contains(ServerAnswerFlag.servedAgain.rawValue) || $0.flags.contains("interrupted")
+        }.count
+        if interrupted > 0 {
+            reasons.append(.init(flag: .interrupted, detail: "\(interrupted) of \(n) trials shown again or interrupted"))
+        }
+        return reasons
+    }
+}

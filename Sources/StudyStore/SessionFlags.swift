@@ -1,0 +1,27 @@
+import Foundation
+import GRDB
+import StudyKit
+
+extension StudyDatabase {
+    /// Replaces the session's participant flags with `flags` (flag -> what raised it), in one transaction.
+    public func setSessionFlags(token: String, flags: [ParticipantFlag: String], now: Date) async throws {
+        try await pool.write { db in
+            let kept = try SessionFlagRecord.filter(Column("session") == token).fetchAll(db)
+            var raisedAt: [String: Date] = [:]
+            for record in kept { raisedAt[record.flag] = record.raisedAt }
+            try SessionFlagRecord.filter(Column("session") == token).deleteAll(db)
+            for (flag, detail) in flags.sorted(by: { $0.key < $1.key }) {
+                try SessionFlagRecord(session: token, flag: flag.rawValue, detail: detail,
+                                      raisedAt: raisedAt[flag.rawValue] ?? now).insert(db)
+            }
+        }
+    }
+
+    public func sessionFlags(token: String? = nil) throws -> [SessionFlagRecord] {
+        try pool.read { db in
+            var request = SessionFlagRecord.order(Column("session"), Column("flag"))
+            if let token { request = request.filter(Column("session") == token) }
+            return try request.fetchAll(db)
+        }
+    }
+}

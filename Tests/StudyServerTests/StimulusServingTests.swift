@@ -1,0 +1,96 @@
+import Foundation
+import StudyKit
+import StudyStore
+import XCTest
+
+/// Stimuli reveal nothing but their pixels, and the server times what it serves.
+final class StimulusServingTests: XCTestCase {
+    func testURLsAreOwnedBySessionsAndEveryStimulusHasOneLength() async throws {
+        let study = try TestStudy(sequencesPerTask: 3)
+        defer { study.remove() }
+        let server = try await RunningServer.start(study)
+        var urls: [String] = []
+        var lengths: Set<Int> = []
+        for number in 0..<4 {
+            let participant = try await Participant.start(server.client, body: ["pid": "s\(number)"])
+            for index in 0..<participant.trials.count {
+                urls += participant.imageURLs(index)
+                for reply in try await participant.show(index) {
+                    XCTAssertEqual(reply.headers["content-type"], "image/png")
+                    XCTAssertEqual(reply.headers["cache-control"], "no-store, private")
+                    XCTAssertNil(reply.headers["etag"])
+                    XCTAssertNil(reply.headers["last-modified"])
+                    XCTAssertEqual(reply.headers["x-content-type-options"], "nosniff")
+                    XCTAssertEqual(Array(reply.body.prefix(8)), TestPNG.signature)
+                    let files = Set(try FileManager.default.contentsOfDirectory(
+                        at: study.buildFolder.appendingPathComponent("stimuli"), includingPropertiesForKeys: nil
+                    ).map { try Data(contentsOf: $0) })
+                    XCTAssertTrue(files.contains(PNGPadding.unpadded(reply.body)), "the pixels are the built stimulus")
+                    XCTAssertEqual(PNGPadding.chunks(reply.body).last?.0, "IEND")
+                    lengths.insert(reply.body.count)
+                }
+                _ = try await participant.answer(index)
+            }
+        }
+        XCTAssertEqual(lengths.count, 1, "catch foils, inputs, outputs and truths are all the same size")
+        XCTAssertEqual(Set(urls).count, urls.count, "no URL is shared between sessions or trials")
+        for url in urls {
+            for name in study.manifest.images.flatMap({ [$0.hr.sha256, $0.lr.sha256, $0.catchFoil.sha256] }) {
+                XCTAssertFalse(url.contains(name.prefix(16)))
+            }
+        }
+        try await server.stop()
+    }
+
+    func testOnlyOpenTrialsAreServedAndTheServerTimesEachAnswer() async throws {
+        let study = try TestStudy()
+        defer { study.remove() }
+        let clock = TestClock()
+        let server = try await RunningServer.start(study, clock: clock)
+        let participant = try await Participant.start(server.client, body: ["pid": "timed"])
+        let database = server.server.database
+
+        // Trials 0-2 are open (the first unanswered plus a lookahead of two); trial 3 is not yet.
+        let ahead = try await server.client.get(participant.imageURLs(3)[0])
+        XCTAssertEqual(ahead.status, 404)
+
+        // Trial 0: shown, and answered after a person's exposure: no server flag.
+        try await participant.show(0, clock: clock)
+        _ = try await participant.answer(0)
+        // Trial 0 is answered: its images are never served again.
+        let again = try await server.client.get(participant.imageURLs(0)[0])
+        XCTAssertEqual(again.status, 404)
+        // Trial 1: answered the moment its images were served.
+        try await participant.show(1)
+        _ = try await participant.answer(1)
+        // Trial 2: never fetched.
+        _ = try await participant.answer(2)
+        // Trial 3: fetched twice (a reload), then answered in time.
+        try await participant.show(3)
+        try await participant.show(3, clock: clock)
+        _ = try await participant.answer(3)
+
+        let answers = try database.answers(session: participant.token)
+        XCTAssertEqual(answers.map(\.flagList), [[], ["early_answer"], ["unseen"], ["served_again"]])
+        XCTAssertNotNil(answers[0].servedAt)
+        XCTAssertNil(answers[2].servedAt)
+        let serves = try database.stimulusServes(session: participant.token)
+        XCTAssertEqual(Set(serves.filter { $0.trialIndex == 3 }.map(\.serves)), [2])
+
+        // Once complete, nothing of the session is served.
+        for index in 4..<participant.trials.count {
+            try await participant.show(index, clock: clock)
+            _ = try await participant.answer(index)
+        }
+        let completed = try await participant.complete()
+        XCTAssertEqual(completed.status, 200)
+        let afterwards = try await server.client.get(participant.imageURLs(5)[0])
+        XCTAssertEqual(afterwards.status, 404)
+
+        // The session's participant flags are stored at completion: 5 counted answers took 12 s of the
+        // server's clock (from trial 1's serve to the last answer), less than 5 x (3000 + 150) ms.
+        let flags = try database.sessionFlags(token: participant.token).map(\.flag)
+        XCTAssertEqual(Set(flags), ["early_answers", "unseen_answers", "interrupted", "too_fast_session"])
+        try await server.stop()
+    }
+}
