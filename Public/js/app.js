@@ -12,6 +12,8 @@ const FEEDBACK_MS = 1200;
 const INTER_TRIAL_MS = 400;
 const CONTINUE_ARM_MS = 250;
 const REDIRECT_DELAY_MS = 3000;
+/** A trial whose images have not arrived after this long says that it waits for the connection. */
+const WAIT_NOTICE_MS = 2000;
 /** Room around the stage for the page padding, question, progress bar and feedback (CSS pixels). */
 const CHROME_W = 32;
 const CHROME_H = 250;
@@ -273,6 +275,12 @@ class Study {
       // A trial's images are fetched when it starts (during the fixation), never ahead: the server times
       // each answer from when its images were served, and knows which trials were started.
       const ready = this.imagesFor(trial);
+      const waiting = setTimeout(() => { $('[data-part="saving"]').textContent = 'Waiting for the connection…'; },
+        WAIT_NOTICE_MS);
+      ready.finally(() => {
+        clearTimeout(waiting);
+        this.showSaving({ pending: this.queue.pending, waiting: false });
+      }).catch(() => {});
       let result;
       try {
         result = await runTrial(this.stage, {

@@ -9,38 +9,30 @@ import signal
 import subprocess
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
+import scripted
 from study_database import query
 from studyserver_process import StudyServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
-
-ANSWER = {"response_ms": 812.0, "exposure_ms": 3000.2, "frames": 180, "visibility_lost": False, "focus_lost": False,
-          "window_w": 1280, "window_h": 800, "dpr": 1, "rendered_px": 256}
 
 
 def run(binary: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(binary), *args], capture_output=True, text=True, timeout=300)
 
 
-def take_the_study(server, pid: str) -> int:
-    status, session = server.request("POST", "/api/sessions", {"pid": pid, "window_w": 1280, "window_h": 800, "dpr": 1})
-    assert status == 201, session
-    token = session["session"]
-    for trial in session["trials"]:
-        choice = "left" if (trial["index"] + len(pid)) % 2 == 0 else "right"
-        status, body = server.request("POST", f"/api/sessions/{token}/answers",
-                                      {**ANSWER, "key": str(uuid.uuid4()), "index": trial["index"], "choice": choice})
-        assert status == 200 and body["ok"] is True, body
-    status, body = server.request("POST", f"/api/sessions/{token}/complete", {})
-    assert status == 200, body
-    return len(session["trials"])
+def take_the_study(server, *pids: str) -> int:
+    """The participants take the study side by side as the page would (images fetched, a person's pace)."""
+    sessions = [scripted.start(server, pid) for pid in pids]
+    scripted.run_sessions(server, sessions,
+                          lambda session, trial, images: "left" if (trial["index"] + len(session["participant"])) % 2 == 0
+                          else "right")
+    return sum(len(session["trials"]) for session in sessions)
 
 
 def test_report_and_export_read_what_the_server_recorded(server, studyserver, built_study):
-    answered = take_the_study(server, "analyst-1") + take_the_study(server, "analyst-22")
+    answered = take_the_study(server, "analyst-1", "analyst-22")
     assert query(server.database, "SELECT COUNT(*) AS n FROM answer")[0]["n"] == answered
     data = ["--study", str(built_study), "--db", str(server.database)]
 

@@ -3,6 +3,8 @@ JSON error, and the record holds exactly the one honest answer."""
 
 from __future__ import annotations
 
+import json
+
 import uuid
 
 from study_database import answers, query
@@ -64,7 +66,10 @@ def test_forged_and_repeated_answers_are_refused_and_the_record_stays_exact(serv
     assert [(r["trial_index"], r["key"], r["choice"]) for r in rows] == [(0, honest_key, "left")]
     assert query(server.database, "SELECT COUNT(*) AS n FROM answer")[0]["n"] == 1
 
-    status, resumed = server.request("POST", "/api/sessions", {"pid": "forger"})
+    status, refused = server.request("POST", "/api/sessions", {"pid": "forger"})
+    assert status == 409 and refused["reason"] == "participant_has_session", "a pid alone never hands over a session"
+    assert token not in json.dumps(refused)
+    status, resumed = server.request("POST", "/api/sessions", {"pid": "forger", "resume_token": token})
     assert status == 200, resumed
     assert resumed["session"] == token and resumed["resumed"] is True
     assert resumed["answered"] == [0] and resumed["next_index"] == 1

@@ -95,19 +95,23 @@ def test_keyboard_participant_completes_despite_reload_and_server_outage(browser
     given[3] = "right"
     wait_for_answers(server.database, token, [0, 1, 2, 3])
 
-    # The server dies (SIGKILL) during trial 4; the remaining trials are answered meanwhile
-    # (their images are already in memory) and reach the server once it is back.
+    # The server dies (SIGKILL) during trial 4: trial 4 (its images already shown) is answered meanwhile and
+    # waits in the queue; the next trial's images are fetched only when it starts, so the page waits for the
+    # connection; once the server is back, the queued answer arrives and the study goes on.
     person.wait_for_phase(4, "exposure")
     server.kill()
-    for trial in trials[4:]:
+    side = "left"
+    person.answer(4, key=keys[side])
+    given[4] = side
+    page.wait_for_function("() => document.querySelector('[data-part=\"saving\"]').textContent.includes('Waiting')",
+                           timeout=15000)
+    assert answered_indices(server.database, token) == [0, 1, 2, 3]
+    assert person.pending_answers() == 1
+    server.start()
+    for trial in trials[5:]:
         side = "left" if trial["index"] % 2 == 0 else "right"
         person.answer(trial["index"], key=keys[side])
         given[trial["index"]] = side
-    person.wait_for_screen("loading")
-    page.wait_for_function("() => document.querySelector('[data-part=\"saving\"]').textContent.includes('Saving')")
-    assert answered_indices(server.database, token) == [0, 1, 2, 3]
-    assert person.pending_answers() == len(trials) - 4
-    server.start()
 
     person.wait_for_screen("done", timeout=30)
     page.screenshot(path=screenshots / "completion.png")
