@@ -6,7 +6,8 @@
 #
 #   bench/load-bench.sh [N ...]        env: STUDYSERVER_BIN (default: release build if present, else debug),
 #                                           MAX_SECONDS (default 300), CRASH_N (default 500, 0 = skip),
-#                                           PACED_N (default 2000, 0 = skip), THINK_MS (default 3500)
+#                                           PACED_N (default 2000, 0 = skip), THINK_MS (default 3500),
+#                                           BACKUP_N (default 500, 0 = skip)
 # Unpaced runs answer as fast as the server allows (throughput); the paced run gives each participant a
 # person's rhythm (THINK_MS per trial: fixation, 3 s exposure, decision) to show latency at realistic load.
 set -euo pipefail
@@ -40,7 +41,8 @@ PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); pri
 
 start_server() {  # $1: database file
   "$BIN" serve --study "$WORK/build" --db "$1" --host 127.0.0.1 --port "$PORT" --public "$WORK/public" \
-    --admin-token bench-token --log-level warning >>"$WORK/server.log" 2>&1 &
+    --admin-token bench-token --log-level warning --sessions-per-client-per-minute 1000000 \
+    --sessions-per-minute 1000000 >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
     if "$PY" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" 2>/dev/null; then return 0; fi
@@ -75,6 +77,34 @@ if [ "$PACED_N" -gt 0 ]; then
     --run-id paced --max-seconds "$MAX_SECONDS" --think-ms "$THINK_MS" || echo "(run reported errors)"
   stop_server
   echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+BACKUP_N=${BACKUP_N:-500}
+if [ "$BACKUP_N" -gt 0 ]; then
+  # An online backup while answers arrive: it must open, pass integrity_check and hold every answer that
+  # was committed (so every one acknowledged) before it began.
+  DB="$WORK/backup-source.sqlite"
+  start_server "$DB"
+  "$PY" bench/load_bench.py run --port "$PORT" --participants "$BACKUP_N" --db "$DB" --run-id backup \
+    --max-seconds "$MAX_SECONDS" >"$WORK/backup-load.json" &
+  LOAD_PID=$!
+  sleep "${BACKUP_AFTER:-1}"
+  BEFORE=$("$PY" -c "import sqlite3; print(sqlite3.connect('$DB').execute('select count(*) from answer').fetchone()[0])")
+  START=$(date +%s.%N)
+  "$BIN" backup "$WORK/backup.sqlite" --db "$DB"
+  END=$(date +%s.%N)
+  wait "$LOAD_PID" || echo "(backup run reported errors)"
+  "$PY" - "$WORK/backup.sqlite" "$BEFORE" "$START" "$END" <<'PY'
+import sqlite3, sys
+path, before, start, end = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+db = sqlite3.connect(path)
+check = db.execute("PRAGMA integrity_check").fetchone()[0]
+count = db.execute("SELECT COUNT(*) FROM answer").fetchone()[0]
+print(f"backup under load: integrity {check}, {count} answers in the copy, {before} committed before it began, "
+      f"took {end - start:.2f} s")
+sys.exit(0 if check == "ok" and count >= before else 1)
+PY
+  stop_server
 fi
 
 if [ "$CRASH_N" -gt 0 ]; then

@@ -10,6 +10,8 @@ Afterwards it checks the database: every acknowledged answer is there exactly on
   load_bench.py run --port P --participants N --db FILE [--max-seconds 300] [--json out.json]
 """
 import argparse
+import struct
+import zlib
 import asyncio
 import hashlib
 import json
@@ -23,13 +25,21 @@ import time
 
 # ---------------------------------------------------------------- synthetic study
 
+def tiny_png(comment):
+    """A valid 1x1 grey PNG carrying `comment` (the server serves PNGs only, padded to one length)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"tEXt", b"Comment\x00" + comment) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+
+
 def make_study(folder, sequences_per_task, main, catch, practice):
     """A built study (manifest.json + stimuli/) with fake stimulus bytes: the answer path is what is measured."""
     stimuli = os.path.join(folder, "stimuli")
     os.makedirs(stimuli, exist_ok=True)
 
     def stimulus(label):
-        data = ("bench stimulus " + label).encode()
+        data = tiny_png(("bench stimulus " + label).encode())
         digest = hashlib.sha256(data).hexdigest()
         with open(os.path.join(stimuli, digest + ".png"), "wb") as f:
             f.write(data)
@@ -143,7 +153,8 @@ async def participant(number, run_id, port, stats, deadline, start_gate, think_m
     try:
         status, payload = await call_until_answered(
             conn, "POST", "/api/sessions", {"pid": "%s-%05d" % (run_id, number), "window_w": 1440,
-                                            "window_h": 900, "dpr": 2}, stats, deadline)
+                                            "window_h": 900, "dpr": 2,
+                                            "browser_key": "bench-browser-%s-%05d" % (run_id, number)}, stats, deadline)
         if status not in (200, 201):
             stats.errors.append(("session", status, payload))
             return

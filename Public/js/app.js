@@ -8,6 +8,7 @@ import { StimulusStore, trialImageURLs } from './stimuli.js';
 import { TrialStage, runTrial } from './trial.js';
 
 const TOKEN_KEY = 'studyserver.session_token';
+const BROWSER_KEY = 'studyserver.browser_key';
 const FEEDBACK_MS = 1200;
 const INTER_TRIAL_MS = 400;
 const CONTINUE_ARM_MS = 250;
@@ -98,6 +99,23 @@ function storeToken(token) {
   try { localStorage.setItem(TOKEN_KEY, token); } catch { /* the session still works without resume */ }
 }
 
+/**
+ * This browser's own secret, made once and kept: the server lets the session this browser started be
+ * resumed with it even when the answer carrying the session's token was lost. Null without storage.
+ */
+function browserKey() {
+  try {
+    let key = localStorage.getItem(BROWSER_KEY);
+    if (!key) {
+      key = newAnswerKey();
+      localStorage.setItem(BROWSER_KEY, key);
+    }
+    return key;
+  } catch {
+    return null;
+  }
+}
+
 function forgetToken() {
   try { localStorage.removeItem(TOKEN_KEY); } catch { /* nothing stored */ }
 }
@@ -139,7 +157,10 @@ async function openSession() {
       }
     }
     // Only the browser that started a session holds its token: resuming by participant id needs it.
-    return api.createSession({ ...fields, ...windowInfo(), ...(stored ? { resume_token: stored } : {}) });
+    const key = browserKey();
+    return api.createSession({
+      ...fields, ...windowInfo(), ...(stored ? { resume_token: stored } : {}), ...(key ? { browser_key: key } : {}),
+    });
   }, 'Connecting to the study server…');
 }
 

@@ -13,11 +13,13 @@ struct SessionRequest: Decodable {
     var dpr: Double?
     /// The session token this browser holds, to resume the participant's own session.
     var resumeToken: String?
+    /// A secret the browser made and keeps (16-64 of A-Z, a-z, 0-9, '_', '-'): resumes the session it started.
+    var browserKey: String?
 
     enum CodingKeys: String, CodingKey {
         case pid, dpr
         case prolificPID = "prolific_pid", studyID = "study_id", sessionID = "session_id"
-        case windowW = "window_w", windowH = "window_h", resumeToken = "resume_token"
+        case windowW = "window_w", windowH = "window_h", resumeToken = "resume_token", browserKey = "browser_key"
     }
 
     /// The identifiers in their one stored spelling (StudyKit's `ParticipantIdentifier`), after every check.
@@ -31,6 +33,9 @@ struct SessionRequest: Decodable {
         }
         let ids = (try normalized(pid, "pid"), try normalized(prolificPID, "prolific_pid"),
                    try normalized(studyID, "study_id"), try normalized(sessionID, "session_id"))
+        if let browserKey, !(16...64).contains(browserKey.utf8.count) || !Validation.isIdempotencyKey(browserKey) {
+            throw APIError(.unprocessableContent, "field 'browser_key' must be 16-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+        }
         if let resumeToken, !Validation.isToken(resumeToken) {
             throw APIError(.unprocessableContent, "field 'resume_token' must be a session token (32 hex digits)")
         }

@@ -35,8 +35,9 @@ struct ParticipantAPI: Sendable {
         }
     }
 
-    /// Starts a session, or resumes the participant's own when the body carries its token
-    /// (`resume_token`); a participant id alone never resumes. New sessions are rate-limited.
+    /// Starts a session, or resumes the participant's own when the body carries its token (`resume_token`)
+    /// or the key of the browser that started it (`browser_key`); a participant id alone never resumes.
+    /// New sessions are rate-limited.
     func startSession(_ request: Request, client: String) async throws -> Response {
         let body = try JSONBody.decode(SessionRequest.self, from: try await JSONBody.read(request, allowEmpty: true))
         let ids = try body.validated()
@@ -45,7 +46,7 @@ struct ParticipantAPI: Sendable {
             prolificStudyID: ids.studyID, prolificSessionID: ids.sessionID,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
             windowW: body.windowW.map { Int($0) }, windowH: body.windowH.map { Int($0) }, dpr: body.dpr,
-            resumeToken: body.resumeToken)
+            resumeToken: body.resumeToken, browserKey: body.browserKey)
         if let resumeToken = body.resumeToken, start.participantID == nil {
             // A browser without a participant id resumes by its token alone.
             if let snapshot = try await database.touchSession(token: resumeToken, now: now()) {

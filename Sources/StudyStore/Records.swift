@@ -56,12 +56,14 @@ public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var dpr: Double?
     /// Names the session in its stimulus URLs (the token itself never appears there).
     public var stimulusKey: String
+    /// The secret of the browser that started the session, if it sent one.
+    public var browserKey: String?
 
     enum CodingKeys: String, CodingKey {
         case token, participant, sequence, task, dpr
         case startedAt = "started_at", lastSeenAt = "last_seen_at", completedAt = "completed_at"
         case completionCode = "completion_code", windowW = "window_w", windowH = "window_h"
-        case stimulusKey = "stimulus_key"
+        case stimulusKey = "stimulus_key", browserKey = "browser_key"
     }
 }
 

@@ -76,7 +76,12 @@ enum Schema {
         }
         migrator.registerMigration("v2-server-timing") { db in
             // The key a session's stimulus URLs are made from: not the session token, and never shared.
-            try db.alter(table: "session") { t in t.add(column: "stimulus_key", .text) }
+            try db.alter(table: "session") { t in
+                t.add(column: "stimulus_key", .text)
+                // A secret the browser made before it first asked for a session: it resumes even if the
+                // answer carrying the session's token was lost.
+                t.add(column: "browser_key", .text)
+            }
             try db.execute(sql: "UPDATE session SET stimulus_key = lower(hex(randomblob(16))) WHERE stimulus_key IS NULL")
             try db.create(index: "session_on_stimulus_key", on: "session", columns: ["stimulus_key"], unique: true)
             try db.create(index: "handout_on_sequence", on: "handout", columns: ["sequence"])

@@ -14,16 +14,19 @@ public struct SessionStart: Sendable, Equatable {
     public var windowW: Int?
     public var windowH: Int?
     public var dpr: Double?
-    /// The token this browser holds for the participant's session, if any: resuming needs it.
+    /// The token this browser holds for the participant's session, if any: resuming needs it or `browserKey`.
     public var resumeToken: String?
+    /// A secret the browser made and keeps; the session it starts can be resumed with it.
+    public var browserKey: String?
 
     public init(participantID: String?, source: String = "pid", prolificStudyID: String? = nil,
                 prolificSessionID: String? = nil, userAgent: String? = nil,
-                windowW: Int? = nil, windowH: Int? = nil, dpr: Double? = nil, resumeToken: String? = nil) {
+                windowW: Int? = nil, windowH: Int? = nil, dpr: Double? = nil, resumeToken: String? = nil,
+                browserKey: String? = nil) {
         self.participantID = participantID; self.source = source
         self.prolificStudyID = prolificStudyID; self.prolificSessionID = prolificSessionID
         self.userAgent = userAgent; self.windowW = windowW; self.windowH = windowH; self.dpr = dpr
-        self.resumeToken = resumeToken
+        self.resumeToken = resumeToken; self.browserKey = browserKey
     }
 }
 
@@ -79,9 +82,9 @@ extension StudyDatabase {
         return try await pool.write { db in
             if let id = start.participantID,
                let existing = try SessionRecord.filter(Column("participant") == id).fetchOne(db) {
-                guard let resumeToken = start.resumeToken, SecretComparison.equal(resumeToken, existing.token) else {
-                    throw StudyStoreError.participantHasSession
-                }
+                let byToken = start.resumeToken.map { SecretComparison.equal($0, existing.token) } ?? false
+                let byBrowser = zip(start.browserKey, existing.browserKey).map { SecretComparison.equal($0, $1) } ?? false
+                guard byToken || byBrowser else { throw StudyStoreError.participantHasSession }
                 var session = existing
                 session.lastSeenAt = now
                 try session.update(db, columns: ["last_seen_at"])
@@ -104,7 +107,8 @@ extension StudyDatabase {
             let session = SessionRecord(
                 token: identity.token, participant: participant.id, sequence: chosen.sequence, task: chosen.task,
                 startedAt: now, lastSeenAt: now, completedAt: nil, completionCode: nil,
-                windowW: start.windowW, windowH: start.windowH, dpr: start.dpr, stimulusKey: identity.stimulusKey)
+                windowW: start.windowW, windowH: start.windowH, dpr: start.dpr, stimulusKey: identity.stimulusKey,
+                browserKey: start.browserKey)
             try session.insert(db)
             let earlier = try HandoutRecord.filter(Column("sequence") == chosen.sequence).fetchCount(db)
             var handout = HandoutRecord(id: nil, sequence: chosen.sequence, session: session.token,
@@ -217,4 +221,10 @@ extension StudyDatabase {
             return SessionSnapshot(session: session, answered: try Self.answered(db, token: token), resumed: true)
         }
     }
+}
+
+/// Both values, when both are there.
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
 }

@@ -164,3 +164,21 @@ final class HostileClientTests: XCTestCase {
         try await server.stop()
     }
 }
+
+final class BrowserKeyTests: XCTestCase {
+    func testTheBrowserThatStartedASessionResumesItByItsKeyEvenWithoutTheToken() async throws {
+        let study = try TestStudy()
+        defer { study.remove() }
+        let server = try await RunningServer.start(study)
+        let key = "browser-key-0123456789abcdef"
+        let first = try await Participant.start(server.client, body: ["pid": "lost-reply", "browser_key": key], expectStatus: 201)
+        // The reply with the token was lost; the same browser asks again with its key.
+        let again = try await Participant.start(server.client, body: ["pid": "lost-reply", "browser_key": key], expectStatus: 200)
+        XCTAssertEqual(again.token, first.token)
+        let other = try await server.client.post("/api/sessions", json: ["pid": "lost-reply", "browser_key": "another-browser-key-000"])
+        XCTAssertEqual(other.status, 409)
+        let short = try await server.client.post("/api/sessions", json: ["pid": "x", "browser_key": "short"])
+        XCTAssertEqual(short.status, 422)
+        try await server.stop()
+    }
+}
