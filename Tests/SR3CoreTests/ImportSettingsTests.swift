@@ -95,3 +95,29 @@ final class ImportSettingsTests: XCTestCase {
         XCTAssertNil(plain.inferenceSchedule)
     }
 }
+
+/// Our DDPM step on the imported schedule against the public code's own float32 buffers, saved in the checkpoint.
+final class CheckpointScheduleParityTests: XCTestCase {
+    func testDDPMStepMatchesTheSavedPosteriorBuffers() throws {
+        let buffers = try TorchStateDict.read(Fixtures.url("torch-sr3-small.pth")).tensors
+        func buffer(_ name: String) throws -> [Float] { try XCTUnwrap(buffers[name], name).values }
+        let settings = SamplingSettings(sampler: .ddpm, steps: 2000, schedule: BetaSchedule(steps: 2000, start: 1e-6, end: 1e-2))
+        let sampler = settings.makeSampler()
+        let sqrtGamma = try buffer("sqrt_alphas_cumprod"), coef1 = try buffer("posterior_mean_coef1"), coef2 = try buffer("posterior_mean_coef2")
+        let recip = try buffer("sqrt_recip_alphas_cumprod"), recipm1 = try buffer("sqrt_recipm1_alphas_cumprod")
+        let logVariance = try buffer("posterior_log_variance_clipped")
+        var rng = NormalRNG(seed: 7)
+        for t in [2000, 1999, 1500, 700, 100, 10, 2, 1] {
+            // The public code conditions on sqrt_alphas_cumprod_prev[t] (its t = ours - 1), i.e. sqrt(gamma_t).
+            XCTAssertEqual(sampler.noiseLevel(at: t), sqrtGamma[t - 1], accuracy: 1e-6, "level at t=\(t)")
+            let y = rng.normals(12), eps = rng.normals(12).map { $0 * 0.1 }, z = rng.normals(12)
+            let ours = sampler.step(modelOutput: eps, timestep: t, sample: y, noise: z, correction: nil)
+            for i in y.indices {
+                let x0 = min(1, max(-1, recip[t - 1] * y[i] - recipm1[t - 1] * eps[i]))
+                var expected = coef1[t - 1] * x0 + coef2[t - 1] * y[i]
+                if t > 1 { expected += exp(0.5 * logVariance[t - 1]) * z[i] }
+                XCTAssertEqual(ours[i], expected, accuracy: 1e-4 * max(1, abs(expected)), "t=\(t)")
+            }
+        }
+    }
+}
