@@ -17,6 +17,10 @@ Writes, into Tests/SR3CoreTests/Fixtures/:
   torch-sr3-small-io.safetensors  input [1,6,16,16], noise_level [1], output = the PyTorch module's
                                 output (weights as stored, float32 arithmetic), and the nested
                                 file's output `output_nested`
+  torch-sr3-small-sampling.safetensors  the public code's sampling loop over a 5-step val schedule
+                                (SAMPLING_SCHEDULE) from the PIL-bicubic upsampled 4x4 `lr` (uint8
+                                values as float, CHW), with `initial` y_N, `noises` (t = N ... 2) and
+                                the final `output`
   torch-pil-bicubic.safetensors lr (uint8 values as float, 3x16x16 and 3x13x11) and PIL's bicubic
                                 upsampling of it to 64x64 and 40x24 (`up`, `up_odd`)
   torch-malicious.pth           a zip whose data.pkl is GLOBAL posix.system + REDUCE
@@ -34,6 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
+SAMPLING_SCHEDULE = {"schedule": "linear", "n_timestep": 5, "linear_start": 1e-3, "linear_end": 0.5}
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "SR3CoreTests", "Fixtures")
 
 CONFIG_TEXT = """{
@@ -298,6 +303,33 @@ def main():
                       {"input": x.numpy(), "noise_level": level.numpy(), "output": y.numpy(), "output_nested": y_nested.numpy()})
 
     from PIL import Image
+    # The public code's sampling loop (p_sample_loop) with a 5-step val schedule, conditioned on the
+    # PIL-bicubic upsampled uint8 LR, with fixed noises: the whole pipeline of an imported model.
+    lr_small = np.random.default_rng(11).integers(0, 256, size=(4, 4, 3), dtype=np.uint8)
+    sr = torch.tensor(np.asarray(Image.fromarray(lr_small).resize((16, 16), Image.BICUBIC)).transpose(2, 0, 1).astype(np.float32) / 255 * 2 - 1)[None]
+    val = dict(SAMPLING_SCHEDULE)
+    sampling = GaussianDiffusion(unet, val)
+    steps = val["n_timestep"]
+    sqrt_alphas_cumprod_prev = np.sqrt(np.append(1.0, np.cumprod(1 - np.linspace(val["linear_start"], val["linear_end"], steps))))
+    img = torch.randn(1, 3, 16, 16)
+    initial = img.clone()
+    noises = []
+    with torch.no_grad():
+        for i in reversed(range(steps)):
+            level = torch.tensor([sqrt_alphas_cumprod_prev[i + 1]], dtype=torch.float32)
+            eps = unet(torch.cat([sr, img], dim=1), level)
+            x_recon = (sampling.sqrt_recip_alphas_cumprod[i] * img - sampling.sqrt_recipm1_alphas_cumprod[i] * eps).clamp(-1, 1)
+            mean = sampling.posterior_mean_coef1[i] * x_recon + sampling.posterior_mean_coef2[i] * img
+            if i > 0:
+                noise = torch.randn_like(img)
+                noises.append(noise[0].numpy())
+                img = mean + noise * (0.5 * sampling.posterior_log_variance_clipped[i]).exp()
+            else:
+                img = mean
+    write_safetensors(os.path.join(OUT, "torch-sr3-small-sampling.safetensors"),
+                      {"lr": lr_small.transpose(2, 0, 1).astype(np.float32), "initial": initial[0].numpy(),
+                       "noises": np.stack(noises), "output": img[0].numpy()})
+
     rng = np.random.default_rng(10)
     lr = rng.integers(0, 256, size=(16, 16, 3), dtype=np.uint8)
     lr_odd = rng.integers(0, 256, size=(13, 11, 3), dtype=np.uint8)

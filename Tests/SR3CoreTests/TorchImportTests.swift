@@ -160,3 +160,35 @@ final class TorchImportTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
     }
 }
+
+/// An imported model sampled end to end (its own schedule from the config, PIL conditioning, DDPM)
+/// against the public code's sampling loop run by PyTorch with the same noises.
+final class ImportedSamplingParityTests: XCTestCase {
+    func testOwnScheduleAndConditioningReproducePyTorchSampling() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("torch-sampling-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let text = try String(contentsOf: Fixtures.url("torch-sr3-small.json"), encoding: .utf8).replacingOccurrences(
+            of: #""val": { "schedule": "linear", "n_timestep": 2000, "linear_start": 1e-6, "linear_end": 1e-2 }"#,
+            with: #""val": { "schedule": "linear", "n_timestep": 5, "linear_start": 1e-3, "linear_end": 0.5 }"#)
+        let config = scratch.appendingPathComponent("five-steps.json")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        let output = scratch.appendingPathComponent("imported.safetensors")
+        _ = try SR3Import.importFile(source: Fixtures.url("torch-sr3-small.pth"), config: config, output: output, options: .init(), sha256: { _ in "" })
+        let checkpoint = try Checkpoint(contentsOf: output)
+
+        let io = try Fixtures.load("torch-sr3-small-sampling.safetensors")
+        let lr = try Fixtures.tensor(io, "lr").values.map { $0 / 255 }
+        let condition = Conditioning.condition(lr: lr, count: 1, channels: 3, height: 4, width: 4, toHeight: 16, toWidth: 16,
+                                               upsampler: checkpoint.conditioning)
+        let settings = try SamplingSettings.resolved(sampler: .ddpm, steps: nil, projection: false, source: nil, betaStart: nil, betaEnd: nil,
+                                                     checkpointSchedule: checkpoint.inferenceSchedule)
+        XCTAssertEqual(settings.steps, 5)
+        let noises = try Fixtures.tensor(io, "noises").values
+        let plane = 3 * 16 * 16
+        let result = try ImageSampling.sample(unet: checkpoint.unet, condition: condition, height: 16, width: 16,
+                                              initial: try Fixtures.tensor(io, "initial").values, sampler: settings.makeSampler(),
+                                              projection: nil, noise: { t in Array(noises[((5 - t) * plane)..<((6 - t) * plane)]) })
+        XCTAssertLessThan(maxAbsDifference(result, try Fixtures.tensor(io, "output").values), 1e-4)
+    }
+}
