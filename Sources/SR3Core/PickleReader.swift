@@ -18,12 +18,18 @@ indirect enum PickleValue {
     case tensor(TorchTensorRef)
 }
 
-final class PickleList { var items: [PickleValue] = [] }
+final class PickleList {
+    var items: [PickleValue] = []
+    /// Levels of containers inside, this one included.
+    var depth = 1
+}
 
 /// Keeps insertion order, as OrderedDict and Python dicts do.
 final class PickleDict {
     private(set) var keys: [PickleValue] = []
     private(set) var values: [PickleValue] = []
+    /// Levels of containers inside, this one included.
+    var depth = 1
 
     func set(_ key: PickleValue, _ value: PickleValue) {
         if case .string(let name) = key, let i = keys.firstIndex(where: { if case .string(let k) = $0 { return k == name }; return false }) {
@@ -57,6 +63,19 @@ enum PickleGlobal: Equatable {
     }
 }
 
+extension PickleValue {
+    /// Levels of nested containers (a hostile pickle could nest deep enough to overflow the stack
+    /// when the values are released; the reader caps this).
+    var depth: Int {
+        switch self {
+        case .tuple(let items): return 1 + (items.map(\.depth).max() ?? 0)
+        case .list(let l): return l.depth
+        case .dict(let d): return d.depth
+        default: return 0
+        }
+    }
+}
+
 struct TorchStorageRef {
     let dtype: DType
     let key: String
@@ -81,6 +100,7 @@ struct PickleReader {
     /// Bounds on what a hostile file can make us allocate.
     static let maximumStack = 1_000_000
     static let maximumMemo = 1_000_000
+    static let maximumDepth = 64
 
     private let bytes: [UInt8]
     private var position = 0
@@ -134,17 +154,24 @@ struct PickleReader {
             case 0x7D: try push(.dict(PickleDict()))                 // EMPTY_DICT
             case 0x61:                                               // APPEND
                 let item = try pop(1)
-                try list(at: at).items.append(contentsOf: item)
+                let target = try list(at: at)
+                target.depth = try nested(target.depth, item, at: at)
+                target.items.append(contentsOf: item)
             case 0x65:                                               // APPENDS
                 let items = try popMark()
-                try list(at: at).items.append(contentsOf: items)
+                let target = try list(at: at)
+                target.depth = try nested(target.depth, items, at: at)
+                target.items.append(contentsOf: items)
             case 0x73:                                               // SETITEM
                 let pair = try pop(2)
-                try dict(at: at).set(pair[0], pair[1])
+                let target = try dict(at: at)
+                target.depth = try nested(target.depth, pair, at: at)
+                target.set(pair[0], pair[1])
             case 0x75:                                               // SETITEMS
                 let items = try popMark()
                 guard items.count % 2 == 0 else { throw PickleProblem("SETITEMS at byte \(at) has an odd number of items") }
                 let target = try dict(at: at)
+                target.depth = try nested(target.depth, items, at: at)
                 for i in stride(from: 0, to: items.count, by: 2) { target.set(items[i], items[i + 1]) }
             case 0x71: try memoize(Int(try takeByte()))              // BINPUT
             case 0x72: try memoize(Int(try littleEndian(4)))         // LONG_BINPUT
@@ -244,7 +271,19 @@ struct PickleReader {
 
     private mutating func push(_ value: PickleValue) throws(PickleProblem) {
         guard stack.count < Self.maximumStack else { throw PickleProblem("the pickle's stack grows past \(Self.maximumStack) items") }
+        if case .tuple = value, value.depth > Self.maximumDepth {
+            throw PickleProblem("the pickle nests containers deeper than \(Self.maximumDepth) levels, which no state dict does")
+        }
         stack.append(value)
+    }
+
+    /// The depth of a container after `items` go into it.
+    private func nested(_ depth: Int, _ items: [PickleValue], at: Int) throws(PickleProblem) -> Int {
+        let result = max(depth, 1 + (items.map(\.depth).max() ?? 0))
+        guard result <= Self.maximumDepth else {
+            throw PickleProblem("the pickle nests containers deeper than \(Self.maximumDepth) levels at byte \(at), which no state dict does")
+        }
+        return result
     }
 
     private mutating func pop(_ count: Int) throws(PickleProblem) -> [PickleValue] {

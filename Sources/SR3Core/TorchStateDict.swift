@@ -168,6 +168,17 @@ public struct TorchStateDict: Sendable {
                 case .bf16: return HalfPrecision.floatFromBFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self)))
                 }
             }
+            // C-contiguous (the usual case): one run from the offset.
+            var expected = 1
+            var contiguous = true
+            for (size, stride) in zip(t.shape, t.strides).reversed() where size > 1 {
+                if stride != expected { contiguous = false }
+                expected *= size
+            }
+            if contiguous {
+                for i in 0..<count { values[i] = element(t.offset + i) }
+                return
+            }
             var index = [Int](repeating: 0, count: t.shape.count)
             for i in 0..<count {
                 var at = t.offset

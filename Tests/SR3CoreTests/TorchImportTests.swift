@@ -192,3 +192,66 @@ final class ImportedSamplingParityTests: XCTestCase {
         XCTAssertLessThan(maxAbsDifference(result, try Fixtures.tensor(io, "output").values), 1e-4)
     }
 }
+
+/// Hostile pickles that are not about globals: deep nesting, recursion, truncation, bad memo.
+final class HostilePickleTests: XCTestCase {
+    private func refuse(_ pickle: [UInt8], mentions expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pickle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("hostile.pth")
+        try StoredZip.write(["archive/data.pkl": Data(pickle), "archive/byteorder": Data("little".utf8)], to: url)
+        XCTAssertThrowsError(try TorchStateDict.read(url), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(expected), "\(error)", file: file, line: line)
+        }
+    }
+
+    func testDeepNestingIsRefused() throws {
+        // 100,000 nested one-tuples: without a cap, releasing them would overflow the stack.
+        try refuse([0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: 100_000) + [0x2E], mentions: "deeper than 64")
+        // A list appended into itself, again and again.
+        let appendItself: [UInt8] = [0x68, 0x00, 0x61]  // BINGET 0, APPEND
+        try refuse([0x80, 0x02, 0x5D, 0x71, 0x00] + Array(Array(repeating: appendItself, count: 100).joined()) + [0x2E], mentions: "deeper than 64")
+    }
+
+    func testMalformedPicklesAreRefused() throws {
+        try refuse([0x80, 0x02, 0x7D], mentions: "truncated")                         // no STOP
+        try refuse([0x80, 0x02, 0x68, 0x05, 0x2E], mentions: "memo entry 5")          // BINGET of nothing
+        try refuse([0x80, 0x02, 0x52, 0x2E], mentions: "pops more")                   // REDUCE on an empty stack
+        try refuse([0x80, 0x02, 0x69, 0x2E], mentions: "opcode 0x69")                 // INST: not a state dict's
+        try refuse([0x80, 0x02] + Array("cbuiltins\neval\n.".utf8), mentions: "builtins.eval")
+        try refuse([0x80, 0x02, 0x7D, 0x2E], mentions: "no tensors")                  // an empty dict
+    }
+}
+
+/// Writes a zip of stored entries (enough for hostile-pickle tests).
+enum StoredZip {
+    static func write(_ entries: [String: Data], to url: URL) throws {
+        var out = Data(), directory = Data()
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
+        func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xFF) } }
+        for (name, data) in entries.sorted(by: { $0.key < $1.key }) {
+            let offset = UInt32(out.count)
+            let crc = crc32(data)
+            let name8 = Array(name.utf8)
+            let common = le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(name8.count) + le16(0)
+            out.append(contentsOf: le32(0x0403_4B50) + common + name8)
+            out.append(data)
+            directory.append(contentsOf: le32(0x0201_4B50) + le16(20) + common + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + name8)
+        }
+        let directoryOffset = UInt32(out.count)
+        out.append(directory)
+        out.append(contentsOf: le32(0x0605_4B50) + le16(0) + le16(0) + le16(entries.count) + le16(entries.count)
+                   + le32(UInt32(directory.count)) + le32(directoryOffset) + le16(0))
+        try out.write(to: url)
+    }
+
+    static func crc32(_ data: Data) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in data {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}
