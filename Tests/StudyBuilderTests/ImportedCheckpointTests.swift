@@ -88,6 +88,37 @@ final class ImportedCheckpointTests: XCTestCase {
         }
     }
 
+    func testScheduleKeysAreValidatedWithFileLineFieldAndFix() throws {
+        let study = try TestStudy(images: 1, width: 32, height: 32, yaml: TestStudy.smallYAML(models: """
+              - id: sr3
+                kind: sr3
+                checkpoint: x.safetensors
+                beta_start: 2
+            """))
+        defer { study.remove() }
+        XCTAssertThrowsError(try StudyCheck.check(study.paths)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("line") && text.contains("models[0].beta_start") && text.contains("between 0 and 1"), text)
+        }
+        try study.write(TestStudy.smallYAML(models: """
+              - id: bicubic
+                kind: bicubic
+                schedule: checkpoint
+            """))
+        XCTAssertThrowsError(try StudyCheck.check(study.paths)) { error in
+            XCTAssertTrue("\(error)".contains("models[0].schedule") && "\(error)".contains("applies only to kind sr3"), "\(error)")
+        }
+        try study.write(TestStudy.smallYAML(models: """
+              - id: sr3
+                kind: sr3
+                checkpoint: x.safetensors
+                schedule: own
+            """))
+        XCTAssertThrowsError(try StudyCheck.check(study.paths)) { error in
+            XCTAssertTrue("\(error)".contains("schedule"), "\(error)")
+        }
+    }
+
     func testShippedImportedFaceStudyExplainsTheMissingCheckpoint() throws {
         let paths = StudyPaths(name: "faces16to128-pytorch", root: TestStudy.repositoryRoot)
         let checkpoint = TestStudy.repositoryRoot.appendingPathComponent("models/external/sr3-16to128-faces.safetensors")
