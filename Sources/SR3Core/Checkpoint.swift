@@ -29,6 +29,10 @@ public struct Checkpoint: Sendable {
     public let hrSize: Int?
     /// The regression model's fixed level (metadata `noise_level`, default 1.0).
     public let noiseLevel: Float
+    /// How the conditioning image is upsampled (metadata `conditioning`, default `torch-bicubic`).
+    public let conditioning: ConditioningUpsampler
+    /// The schedule the checkpoint was meant to be sampled with (metadata `inference_schedule`), if it names one.
+    public let inferenceSchedule: BetaSchedule?
 
     public init(contentsOf url: URL) throws(CheckpointError) {
         let file = url.path
@@ -80,6 +84,23 @@ public struct Checkpoint: Sendable {
             noiseLevel = value
         } else {
             noiseLevel = 1
+        }
+        if let text = meta["conditioning"] {
+            guard let upsampler = ConditioningUpsampler(rawValue: text) else {
+                throw fail("metadata 'conditioning' is \"\(text)\"; expected one of \(ConditioningUpsampler.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            conditioning = upsampler
+        } else {
+            conditioning = .torchBicubic
+        }
+        if let text = meta["inference_schedule"] {
+            guard let schedule = BetaSchedule.parse(json: text) else {
+                throw fail("metadata 'inference_schedule' is not {\"kind\": \"linear\", \"steps\": N, \"start\": B1, \"end\": BN}")
+            }
+            if let problem = schedule.problem { throw fail("metadata 'inference_schedule': \(problem)") }
+            inferenceSchedule = schedule
+        } else {
+            inferenceSchedule = nil
         }
         do {
             unet = try UNet(config: config, tensors: contents.tensors)

@@ -131,6 +131,21 @@ struct BicubicTaps: Sendable {
 
     /// Antialiased taps (a = -0.5): support widens with the scale, weights normalised to 1.
     static func antialiased(from inputCount: Int, to outputCount: Int) -> BicubicTaps {
+        let spans = antialiasedSpans(from: inputCount, to: outputCount)
+        let k = max(spans.map { $0.weights.count }.max() ?? 1, 1)
+        var indices = [Int](repeating: 0, count: outputCount * k)
+        var weights = [Float](repeating: 0, count: outputCount * k)
+        for (i, span) in spans.enumerated() {
+            for t in 0..<k {
+                indices[i * k + t] = min(span.start + t, inputCount - 1)
+                if t < span.weights.count { weights[i * k + t] = Float(span.weights[t]) }
+            }
+        }
+        return BicubicTaps(outputCount: outputCount, tapsPerOutput: k, indices: indices, weights: weights)
+    }
+
+    /// The antialiased taps in double: for each output, the first source index and the normalised weights.
+    static func antialiasedSpans(from inputCount: Int, to outputCount: Int) -> [(start: Int, weights: [Double])] {
         let scale = Double(inputCount) / Double(outputCount)
         let filterScale = max(scale, 1)
         let support = 2 * filterScale
@@ -148,16 +163,7 @@ struct BicubicTaps: Sendable {
             if total != 0 { ws = ws.map { $0 / total } }
             spans.append((start, ws))
         }
-        let k = max(spans.map { $0.weights.count }.max() ?? 1, 1)
-        var indices = [Int](repeating: 0, count: outputCount * k)
-        var weights = [Float](repeating: 0, count: outputCount * k)
-        for (i, span) in spans.enumerated() {
-            for t in 0..<k {
-                indices[i * k + t] = min(span.start + t, inputCount - 1)
-                if t < span.weights.count { weights[i * k + t] = Float(span.weights[t]) }
-            }
-        }
-        return BicubicTaps(outputCount: outputCount, tapsPerOutput: k, indices: indices, weights: weights)
+        return spans
     }
 
     /// Plain taps (a = -0.75): four taps around the half-pixel source coordinate, clamped to the edge.

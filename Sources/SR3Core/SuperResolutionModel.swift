@@ -59,7 +59,7 @@ public final class SuperResolutionModel: Sendable {
         guard count > 0 else { return [] }
 
         let conditions = Conditioning.condition(lr: lr, count: count, channels: channels, height: height, width: width,
-                                                toHeight: outHeight, toWidth: outWidth)
+                                                toHeight: outHeight, toWidth: outWidth, upsampler: checkpoint.conditioning)
         let passesPerImage = kind == .sr3 ? settings.steps : 1
         let counter = ProgressCounter(total: count * passesPerImage, report: progress)
         let planeFloats = channels * outHeight * outWidth

@@ -50,7 +50,7 @@ enum ModelResolver {
         let url = file.resolve(spec.checkpoint ?? "")
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw file.error(field: field, problem: "model `\(spec.id)`: the checkpoint \(StudyError.displayPath(url)) does not exist",
-                             fix: "correct the path (relative to study.yaml) or put the .safetensors file there")
+                             fix: "correct the path (relative to study.yaml) or put the .safetensors file there; a PyTorch SR3 checkpoint (.pth) is converted with `studygen import CHECKPOINT.pth --config TRAINING_CONFIG.json --output \(StudyError.displayPath(url))`")
         }
         let network: SuperResolutionModel
         do { network = try SuperResolutionModel(checkpoint: url) } catch {
@@ -78,22 +78,28 @@ enum ModelResolver {
         var model = ResolvedModel(spec: spec, index: index, checkpointURL: url, checkpointSHA256: checkpointSHA256, network: network,
                                   settings: [:])
         if spec.kind == .sr3 {
-            let sampling = SamplingSettings(sampler: spec.samplerOrDefault == .ddim ? .ddim : .ddpm,
-                                            steps: spec.stepsOrDefault, projection: spec.projectionOrDefault)
-            if let problem = sampling.problem {
-                throw file.error(field: "models[\(index)]", problem: "model `\(spec.id)`: \(problem)", fix: "change the model's sampler settings")
+            let sampling: SamplingSettings
+            do {
+                sampling = try SamplingSettings.resolved(
+                    sampler: spec.samplerOrDefault == .ddim ? .ddim : .ddpm, steps: spec.steps, projection: spec.projectionOrDefault,
+                    source: spec.schedule.map { $0 == .checkpoint ? .checkpoint : .linear }, betaStart: spec.betaStart, betaEnd: spec.betaEnd,
+                    checkpointSchedule: network.checkpoint.inferenceSchedule)
+            } catch {
+                throw file.error(field: "models[\(index)]", problem: "model `\(spec.id)`: \(error.description)", fix: "change the model's sampler settings")
             }
-            let schedule = sampling.baseSchedule
             model.sampling = sampling
             model.settings = [
                 "sampler": spec.samplerOrDefault.rawValue,
                 "steps": String(sampling.steps),
                 "projection": String(sampling.projection),
                 "seed": String(spec.effectiveSeed(in: definition)),
-                "schedule": "linear betas \(sampling.betaStart) ... \(sampling.betaEnd ?? min(0.999, 20 / Double(sampling.baseSteps))) over \(schedule.betas.count) steps",
+                "schedule": sampling.schedule == nil ? "linear betas \(sampling.betaStart) ... \(sampling.betaEnd ?? min(0.999, 20 / Double(sampling.baseSteps))) over \(sampling.baseSchedule.betas.count) steps" : "checkpoint's own: \(sampling.scheduleSummary)",
             ]
+            // Only a non-default upsampler enters the settings, so existing studies keep their cache keys.
+            if network.checkpoint.conditioning != .torchBicubic { model.settings["conditioning"] = network.checkpoint.conditioning.rawValue }
         } else {
             model.settings = ["noise_level": String(network.checkpoint.noiseLevel)]
+            if network.checkpoint.conditioning != .torchBicubic { model.settings["conditioning"] = network.checkpoint.conditioning.rawValue }
         }
         return model
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SR3Core
 import StudyKit
 
 /// `studygen check`: validates a definition and its inputs without building, and describes what a build would do.
@@ -41,8 +42,10 @@ public enum StudyCheck {
             let net = model.network.map { "\($0.lrSize)->\($0.hrSize)" } ?? ""
             var text = "\(spec.kind.rawValue), checkpoint \(path) (\(net))"
             if spec.kind == .sr3 {
-                text += ", \(spec.samplerOrDefault.rawValue) \(spec.stepsOrDefault) steps, projection \(spec.projectionOrDefault ? "on" : "off"), seed \(spec.effectiveSeed(in: inputs.definition))"
+                text += ", \(spec.samplerOrDefault.rawValue) \(model.sampling?.steps ?? spec.stepsOrDefault) steps, projection \(spec.projectionOrDefault ? "on" : "off"), seed \(spec.effectiveSeed(in: inputs.definition))"
+                if let sampling = model.sampling, sampling.schedule != nil { text += ", the checkpoint's schedule: \(sampling.scheduleSummary)" }
             }
+            if let upsampler = model.network?.checkpoint.conditioning, upsampler != .torchBicubic { text += ", conditioning \(upsampler.rawValue)" }
             return text
         case .external:
             let folder = StudyError.displayPath(inputs.file.resolve(spec.folder ?? ""))

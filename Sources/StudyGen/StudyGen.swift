@@ -7,7 +7,7 @@ struct StudyGen: AsyncParsableCommand {
         abstract: "Prepare 2AFC super-resolution studies and run SR3 checkpoints.",
         subcommands: [
             BuildCommand.self, CheckCommand.self, InspectCommand.self,
-            UpscaleCommand.self, UNetCommand.self, BenchCommand.self,
+            UpscaleCommand.self, UNetCommand.self, ImportCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -19,8 +19,17 @@ struct UpscaleCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output PNG.")
     var output: String
 
-    @Option(name: .long, help: "Sampling steps (SR3 only).")
-    var steps: Int = 100
+    @Option(name: .long, help: "Sampling steps (SR3 only; default: all of the checkpoint's own schedule, else 100). Fewer than the schedule's steps respace it.")
+    var steps: Int?
+
+    @Option(name: .long, help: "Base schedule: checkpoint (its own, e.g. an imported model's 2000 steps) or linear (default: checkpoint when it names one).")
+    var schedule: ScheduleSource?
+
+    @Option(name: .long, help: "Linear schedule: first beta (default 1e-4).")
+    var betaStart: Double?
+
+    @Option(name: .long, help: "Linear schedule: last beta (default min(0.999, 20 / steps)).")
+    var betaEnd: Double?
 
     @Option(name: .long, help: "Sampler: ddpm (paper Algorithm 2) or ddim (deterministic, few-step previews).")
     var sampler: SamplerKind = .ddpm
@@ -47,8 +56,17 @@ struct UpscaleCommand: AsyncParsableCommand {
         } catch {
             throw InputError("\(input) is \(image.width)x\(image.height): \(error)")
         }
-        let settings = SamplingSettings(sampler: sampler, steps: steps, projection: projection)
-        if model.kind == .sr3, let problem = settings.problem { throw InputError(problem) }
+        var settings = SamplingSettings()
+        if model.kind == .sr3 {
+            do {
+                settings = try SamplingSettings.resolved(sampler: sampler, steps: steps, projection: projection, source: schedule,
+                                                         betaStart: betaStart, betaEnd: betaEnd,
+                                                         checkpointSchedule: model.checkpoint.inferenceSchedule)
+            } catch {
+                throw InputError("\(self.model): \(error.description)")
+            }
+            logger.info("sampling: \(sampler.rawValue), \(settings.steps) steps, \(settings.scheduleSummary), conditioning \(model.checkpoint.conditioning.rawValue)")
+        }
         logger.info("upscaling \(input) (\(image.width)x\(image.height)) to \(size.width)x\(size.height) with \(model.kind.rawValue) model")
         let start = Date()
         let result = try model.superResolve(
@@ -63,3 +81,4 @@ struct UpscaleCommand: AsyncParsableCommand {
 }
 
 extension SamplerKind: ExpressibleByArgument {}
+extension ScheduleSource: ExpressibleByArgument {}

@@ -103,12 +103,22 @@ enum DefinitionValidation {
             }
             if model.kind != .sr3 {
                 for (key, present) in [("sampler", model.sampler != nil), ("steps", model.steps != nil), ("projection", model.projection != nil),
-                                      ("seed", model.seed != nil)] where present {
+                                      ("schedule", model.schedule != nil), ("beta_start", model.betaStart != nil),
+                                      ("beta_end", model.betaEnd != nil), ("seed", model.seed != nil)] where present {
                     throw fail(key, "`\(key)` applies only to kind sr3, not \(model.kind.rawValue)", "remove `\(key)`")
                 }
             }
             if let steps = model.steps, steps < 1 || steps > 10_000 {
                 throw fail("steps", "steps is \(steps)", "use 1 to 10000 sampling steps (the paper: 100 with ddpm)")
+            }
+            for (key, beta) in [("beta_start", model.betaStart), ("beta_end", model.betaEnd)] {
+                if let beta, !(beta > 0 && beta < 1) {
+                    throw fail(key, "\(key) is \(beta)", "use a beta between 0 and 1, e.g. beta_start: 1.0e-4 and beta_end: 0.02")
+                }
+            }
+            if model.schedule == .checkpoint, model.betaStart != nil || model.betaEnd != nil {
+                throw fail(model.betaStart != nil ? "beta_start" : "beta_end", "beta_start and beta_end set a linear schedule, but `schedule` is checkpoint",
+                           "remove the betas to sample with the checkpoint's own schedule, or write `schedule: linear`")
             }
             if let label = model.label, label.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw fail("label", "the label is empty", "write a name for reports, or remove `label` to use the id")

@@ -84,6 +84,14 @@ public enum SamplerName: String, Codable, Sendable, CaseIterable {
     case ddim
 }
 
+/// Where an sr3 model's base noise schedule comes from.
+public enum ScheduleName: String, Codable, Sendable, CaseIterable {
+    /// The checkpoint's own (an imported model's val schedule, e.g. 2000 linear betas 1e-6 ... 1e-2).
+    case checkpoint
+    /// Linear betas `beta_start` ... `beta_end` over the sampled steps.
+    case linear
+}
+
 public struct ModelSpec: Codable, Sendable, Equatable {
     /// Internal name; never shown to participants.
     public var id: String
@@ -96,19 +104,29 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     public var sampler: SamplerName?
     public var steps: Int?
     public var projection: Bool?
+    /// sr3: the base schedule; nil = the checkpoint's own when it names one and no betas are given, else linear.
+    public var schedule: ScheduleName?
+    /// sr3, linear schedule: first and last beta (defaults 1e-4 and min(0.999, 20 / steps)).
+    public var betaStart: Double?
+    public var betaEnd: Double?
     /// sr3: the seed of this model's sampling noise; the study seed is used when nil.
     public var seed: UInt64?
     /// external: folder of outputs matched to source images by file name.
     public var folder: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case id, kind, label, checkpoint, sampler, steps, projection, seed, folder }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, kind, label, checkpoint, sampler, steps, projection, schedule, seed, folder
+        case betaStart = "beta_start", betaEnd = "beta_end"
+    }
 
     public init(id: String, kind: ModelKind, label: String? = nil, checkpoint: String? = nil,
                 sampler: SamplerName? = nil, steps: Int? = nil, projection: Bool? = nil,
-                seed: UInt64? = nil, folder: String? = nil) {
+                seed: UInt64? = nil, folder: String? = nil,
+                schedule: ScheduleName? = nil, betaStart: Double? = nil, betaEnd: Double? = nil) {
         self.id = id; self.kind = kind; self.label = label; self.checkpoint = checkpoint
         self.sampler = sampler; self.steps = steps; self.projection = projection
         self.seed = seed; self.folder = folder
+        self.schedule = schedule; self.betaStart = betaStart; self.betaEnd = betaEnd
     }
 
     public var displayLabel: String { label ?? id }
