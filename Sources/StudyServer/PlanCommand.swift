@@ -61,14 +61,21 @@ struct PlanCommand: AsyncParsableCommand {
         if maxParticipants < 2 { throw ValidationError("--max-participants must be at least 2") }
     }
 
+    static func exclusionRisk(_ definition: StudyDefinition, imagesPerParticipant: Int) -> ExclusionRisk {
+        ExclusionRisk(rules: definition.exclusions, catchTrials: definition.catchTrialsPerSequence,
+                      answeredTrials: imagesPerParticipant + definition.catchTrialsPerSequence)
+    }
+
     func run() async throws {
         var scenarios: [(name: String, scenario: PlanScenario)] = []
         var confidence = level ?? 0.95
+        var risk: ExclusionRisk?
         if let sdParticipant, let sdImage {
             let manifest = try? inputs.loadManifest()
             if level == nil, let manifest { confidence = manifest.definition.analysis.confidenceLevel }
             let n = images ?? manifest?.images.count ?? 100
             let m = imagesPerParticipant ?? manifest.map { min($0.definition.imagesPerParticipant, n) } ?? 50
+            risk = manifest.map { Self.exclusionRisk($0.definition, imagesPerParticipant: m) }
             try checkDesign(images: n, perParticipant: m)
             scenarios.append(("stated", PlanScenario(foolRate: foolRate ?? 0.4, sdParticipant: sdParticipant,
                                                      sdImage: sdImage, images: n, imagesPerParticipant: m)))
@@ -79,6 +86,7 @@ struct PlanCommand: AsyncParsableCommand {
             let kept = Exclusions.apply(data.trials, rules: definition.exclusions, exposureMs: definition.exposureMs).keptMain
             let n = images ?? data.manifest.images.count
             let m = imagesPerParticipant ?? min(definition.imagesPerParticipant, n)
+            risk = Self.exclusionRisk(definition, imagesPerParticipant: m)
             try checkDesign(images: n, perParticipant: m)
             for task in definition.tasks.map(\.id) {
                 for model in data.manifest.models.map(\.id) {
@@ -120,6 +128,14 @@ struct PlanCommand: AsyncParsableCommand {
             lines.append("")
             lines.append(worst.map { "Participants needed for every task and model: \($0)" }
                          ?? "The target is out of reach for at least one task and model with these images.")
+        }
+        if let risk {
+            lines.append("")
+            lines.append(contentsOf: risk.describe(indent: ""))
+            if let needed = worst, needed > 0, risk.combined < 1 {
+                let recruit = Int((Double(needed) / (1 - risk.combined)).rounded(.up))
+                lines.append("Recruit about \(recruit) to keep \(needed) after the declared exclusions of attentive participants.")
+            }
         }
         print(lines.joined(separator: "\n"))
     }
