@@ -52,7 +52,7 @@ struct StudyCatalog: Sendable {
                     throw LoadError.inconsistent("sequence \(sequence.id) trial \(index) has unknown image \(trial.image)")
                 }
                 let other: StimulusRef
-                if trial.kind == .main {
+                if trial.model != DesignTrial.catchFoilModel {
                     guard let output = outputs[trial.image + "\u{0}" + trial.model] else {
                         throw LoadError.inconsistent("sequence \(sequence.id) trial \(index) has no output for its image and model")
                     }
@@ -61,7 +61,7 @@ struct StudyCatalog: Sendable {
                     other = image.catchFoil
                 }
                 let (left, right) = trial.modelSide == .left ? (other, image.hr) : (image.hr, other)
-                let input = task.showInput ? image.lr : nil
+                let input = task.showInput ? try Self.input(image, outputs: outputs, manifest: manifest) : nil
                 for ref in [left, right] + (input.map { [$0] } ?? []) { shown[ref.sha256] = ref }
                 trials.append(TrialPayload(
                     index: index, practice: trial.kind == .practice,
@@ -82,6 +82,16 @@ struct StudyCatalog: Sendable {
             stimuli[hash] = ByteBuffer(bytes: data)
         }
         self.stimuli = stimuli
+    }
+
+    /// The Task-1 input as the study declares it: the LR image (drawn pixelated), or the bicubic model's upsample.
+    static func input(_ image: ManifestImage, outputs: [String: StimulusRef], manifest: Manifest) throws -> StimulusRef {
+        guard manifest.definition.display.input == .bicubic else { return image.lr }
+        guard let bicubic = manifest.models.first(where: { $0.kind == .bicubic && $0.available }),
+              let upsample = outputs[image.id + "\u{0}" + bicubic.id] else {
+            throw LoadError.inconsistent("display.input is bicubic but image \(image.id) has no bicubic output")
+        }
+        return upsample
     }
 
     static func url(_ ref: StimulusRef) -> String { "/stimuli/\(ref.sha256).png" }
