@@ -47,12 +47,15 @@ struct AnswerRequest: Decodable {
     var renderedPx: Double
     /// Optional: the client's clock in ms since 1970 when it answered.
     var clientTime: Double?
+    /// Optional: why this trial's exposure had begun before (`ExposureFlags.interruptions`); null when it had not.
+    var interruption: String?
 
     enum CodingKeys: String, CodingKey {
         case key, index, choice, frames, dpr
         case responseMs = "response_ms", exposureMs = "exposure_ms"
         case visibilityLost = "visibility_lost", focusLost = "focus_lost"
         case windowW = "window_w", windowH = "window_h", renderedPx = "rendered_px", clientTime = "client_time"
+        case interruption
     }
 
     func validate() throws -> Side {
@@ -72,6 +75,10 @@ struct AnswerRequest: Decodable {
         try Validation.check(dpr, "dpr", 0.1...16)
         try Validation.check(renderedPx, "rendered_px", 0...100_000)
         try Validation.check(clientTime, "client_time", 0...1e15)
+        if let interruption, !ExposureFlags.interruptions.contains(interruption) {
+            throw APIError(.unprocessableContent,
+                           "field 'interruption' must be null or one of \(ExposureFlags.interruptions.map { "\"\($0)\"" }.joined(separator: ", "))")
+        }
         return side
     }
 }
@@ -153,11 +160,17 @@ enum Validation {
 
 /// Why an answer's exposure cannot be trusted; empty when it can.
 enum ExposureFlags {
-    static func flags(exposureMs: Double, visibilityLost: Bool, focusLost: Bool, study: StudyDefinition) -> [String] {
+    /// Why a trial was shown again after its exposure had begun: the page was reloaded, left and re-entered
+    /// with back/forward, hidden (tab switch) or resized during the exposure.
+    static let interruptions = ["reload", "back_forward", "hidden", "resize"]
+
+    static func flags(exposureMs: Double, visibilityLost: Bool, focusLost: Bool, interruption: String? = nil,
+                      study: StudyDefinition) -> [String] {
         var flags: [String] = []
         if abs(exposureMs - Double(study.exposureMs)) > Double(study.exposureToleranceMs) { flags.append("exposure_deviation") }
         if visibilityLost { flags.append("visibility_lost") }
         if focusLost { flags.append("focus_lost") }
+        if let interruption { flags += ["interrupted", "interrupted_\(interruption)"] }
         return flags
     }
 }

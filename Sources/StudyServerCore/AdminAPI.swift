@@ -18,6 +18,11 @@ struct AdminAPI: Sendable {
             return JSONBody.response(try self.database.progress(manifest: self.manifest, now: self.now(),
                                                                 abandonAfter: self.abandonAfter))
         }
+        let live = AdminLiveAPI(manifest: manifest, database: database, abandonAfter: abandonAfter, now: now)
+        router.get("/api/admin/live") { request, _ in
+            try self.authorize(request)
+            return JSONBody.response(try await live.snapshot())
+        }
         router.get("/api/admin/export") { request, _ in
             try self.authorize(request)
             let format = request.uri.queryParameters["format"].map(String.init) ?? "jsonl"

@@ -64,7 +64,7 @@ struct ParticipantAPI: Sendable {
         let choice = try body.validate()
         let index = Int(body.index)
         let flags = ExposureFlags.flags(exposureMs: body.exposureMs, visibilityLost: body.visibilityLost,
-                                        focusLost: body.focusLost, study: study)
+                                        focusLost: body.focusLost, interruption: body.interruption, study: study)
         let record = AnswerRecord(
             id: nil, session: token, trialIndex: index, key: body.key, choice: choice.rawValue,
             responseMs: body.responseMs, exposureMs: body.exposureMs, frames: Int(body.frames),
@@ -122,7 +122,11 @@ struct ParticipantAPI: Sendable {
                          completion: study.texts.completion),
             exposureMs: study.exposureMs, exposureToleranceMs: study.exposureToleranceMs,
             fixationMs: study.display.fixationMs,
-            display: .init(imagePx: study.display.imagePx, gapPx: study.display.gapPx),
+            display: .init(imagePx: study.hrSize, inputPx: study.display.input == .bicubic ? study.hrSize : study.lrSize,
+                           devicePxPerImagePx: study.displayScale,
+                           inputRendering: study.display.input == .bicubic ? "upsampled" : "pixelated",
+                           gapPx: study.display.gapPx, minWindowW: study.display.minWindowWidth,
+                           minWindowH: study.display.minWindowHeight),
             trials: sequence.trials, answered: snapshot.answered,
             nextIndex: Self.nextIndex(trialCount: sequence.trials.count, answered: snapshot.answered),
             completed: session.completedAt != nil, completionCode: session.completionCode,
