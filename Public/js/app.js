@@ -169,8 +169,13 @@ class Study {
     this.decoding = new Map();
     this.finishing = false;
     this.fillChoiceKeys();
+    // Leaving the page (reload, back/forward, close) also hides it: the exposure is then left open for the
+    // next page load to mark as 'reload' or 'back_forward', not as a tab switch.
+    this.leaving = false;
+    window.addEventListener('pagehide', () => { this.leaving = true; });
     // A page restored from the back/forward cache mid-trial: the trial it showed was interrupted.
     window.addEventListener('pageshow', (event) => {
+      this.leaving = false;
       if (!event.persisted || !this.token) return;
       const open = this.exposures.read();
       if (open && open.token === this.token && !this.done.has(open.index)) {
@@ -397,6 +402,7 @@ class Study {
         throw error;
       }
       if (result.interrupted) {
+        if (this.leaving) return new Promise(() => {}); // this page is going away; the next one marks the trial
         this.exposures.interrupt(this.token, trial.index, result.interrupted);
         api.postEvent(this.token, 'trial_interrupted', { index: trial.index, reason: result.interrupted });
         await this.waitUntilVisible();

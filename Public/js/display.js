@@ -21,8 +21,9 @@ export function displayGeometry(display, slots, dpr) {
   const inputFactor = Math.max(1, Math.floor(imageDevicePx / display.input_px));
   const inputDevicePx = display.input_px * inputFactor;
   const imageCssPx = imageDevicePx / ratio;
-  const gapCssPx = display.gap_px;
-  const stageCssW = slots * imageCssPx + (slots - 1) * gapCssPx;
+  const gapDevicePx = Math.round(display.gap_px * ratio);
+  const stageDevicePx = slots * imageDevicePx + (slots - 1) * gapDevicePx;
+  const stageCssW = stageDevicePx / ratio;
   return {
     dpr: ratio,
     scale,
@@ -31,7 +32,8 @@ export function displayGeometry(display, slots, dpr) {
     inputFactor,
     inputDevicePx,
     inputCssPx: inputDevicePx / ratio,
-    gapCssPx,
+    gapDevicePx,
+    stageDevicePx,
     stageCssW,
     need: {
       w: Math.ceil(Math.max(stageCssW + CHROME_CSS.w, display.min_window_w || 0)),
@@ -53,14 +55,4 @@ export function screenTooSmall(geometry, screenWidth, screenHeight) {
 /** A drawn width (CSS px from getBoundingClientRect) is exactly `devicePx` screen pixels. */
 export function isExactSize(cssWidth, dpr, devicePx) {
   return Math.abs(cssWidth * dpr - devicePx) <= EXACT_TOLERANCE;
-}
-
-/**
- * The CSS shift that moves an edge at `cssPosition` onto the device-pixel grid (so that each image pixel
- * covers whole screen pixels rather than straddling them). In [-0.5, 0.5) device pixels, as CSS px.
- */
-export function gridShift(cssPosition, dpr) {
-  const device = cssPosition * dpr;
-  const fraction = device - Math.round(device);
-  return Math.abs(fraction) < 1e-6 ? 0 : -fraction / dpr;
 }

@@ -2,8 +2,6 @@
 // requestAnimationFrame timestamps, offset, then the forced choice. This module owns the timing.
 // An exposure cut short (the page hidden, the window resized) ends at once and says why.
 
-import { gridShift } from './display.js';
-
 const DEFAULT_FRAME_MS = 1000 / 60;
 
 /** The keys that choose a side: `code` (layout-independent) or `key`, and how instructions name them. */
@@ -33,24 +31,37 @@ export class TrialStage {
   }
 
   /**
-   * Sizes the stage for `geometry` (display.js): each image `imageCssPx` CSS px, which is a whole number of
-   * device pixels per image pixel; the input (middle slot of 3) at its own replicated size.
+   * Sizes the stage for `geometry` (display.js): the images are laid out in whole device pixels and scaled
+   * by 1 / devicePixelRatio (app.css), each image pixel a whole number of device pixels; the input (middle
+   * slot of 3) at its own replicated size.
    */
   layout(geometry, slots) {
     this.geometry = geometry;
-    this.root.style.setProperty('--image-px', `${geometry.imageCssPx}px`);
-    this.root.style.setProperty('--input-px', `${geometry.inputCssPx}px`);
-    this.root.style.setProperty('--gap-px', `${geometry.gapCssPx}px`);
+    const set = (name, value) => this.root.style.setProperty(name, value);
+    set('--image-px', `${geometry.imageCssPx}px`);
+    set('--stage-px', `${geometry.stageCssW}px`);
+    set('--image-device-px', `${geometry.imageDevicePx}px`);
+    set('--input-device-px', `${geometry.inputDevicePx}px`);
+    set('--stage-device-px', `${geometry.stageDevicePx}px`);
+    set('--inverse-dpr', String(1 / geometry.dpr));
     this.stage.dataset.slots = String(slots);
   }
 
-  /** Moves the stage by less than a device pixel so that its images start on the device-pixel grid. */
+  /**
+   * Chromium paints a transformed element at its layout position rounded to whole CSS pixels; at a
+   * fractional devicePixelRatio (1.25, 1.5) that is between device pixels, and every image pixel would be
+   * resampled. A translate of less than a device pixel, inside the transform, lands it on the grid.
+   */
   alignToDevicePixels(dpr) {
-    this.stage.style.transform = '';
-    const rect = this.stage.getBoundingClientRect();
-    const dx = gridShift(rect.left, dpr);
-    const dy = gridShift(rect.top, dpr);
-    if (dx !== 0 || dy !== 0) this.stage.style.transform = `translate(${dx}px, ${dy}px)`;
+    const scale = `scale(${1 / dpr})`;
+    this.stimuli.style.transform = scale;
+    if (Number.isInteger(dpr)) return;
+    const rect = this.stimuli.getBoundingClientRect();
+    const shift = (position) => {
+      const painted = Math.round(position);
+      return Math.ceil(painted * dpr - 1e-6) / dpr - painted;
+    };
+    this.stimuli.style.transform = `translate(${shift(rect.left)}px, ${shift(rect.top)}px) ${scale}`;
   }
 
   /** What the trial is doing now (fixation, exposure, choice, answered): for styling and for tests. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { displayGeometry, fitsWindow, gridShift, isExactSize, screenTooSmall } from '../../Public/js/display.js';
+import { displayGeometry, fitsWindow, isExactSize, screenTooSmall } from '../../Public/js/display.js';
 
 const display = { image_px: 128, input_px: 16, device_px_per_image_px: 2, gap_px: 32, min_window_w: 900, min_window_h: 500 };
 
@@ -41,16 +41,6 @@ test('the window needed holds the stage and the study minimum', () => {
 test('bad DPR values fall back to 1', () => {
   assert.equal(displayGeometry(display, 2, 0).dpr, 1);
   assert.equal(displayGeometry(display, 2, NaN).dpr, 1);
-});
-
-test('grid shifts land edges on whole device pixels', () => {
-  assert.equal(gridShift(10, 1), 0);
-  assert.equal(gridShift(10.5, 2), 0);
-  for (const [position, dpr] of [[10.3, 1], [33.34, 3], [7.2, 1.25], [100.7, 2]]) {
-    const shifted = (position + gridShift(position, dpr)) * dpr;
-    assert.ok(Math.abs(shifted - Math.round(shifted)) < 1e-9, `${position} at ${dpr}`);
-    assert.ok(Math.abs(gridShift(position, dpr) * dpr) <= 0.5);
-  }
 });
 
 test('exact sizes tolerate layout rounding only', () => {
