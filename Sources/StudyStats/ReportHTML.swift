@@ -118,7 +118,7 @@ public enum ReportHTML {
         let inputFactor = max(1, definition.hrSize / max(definition.lrSize, 1))
         let inputPx = inputIsBicubic ? definition.hrSize : definition.lrSize * inputFactor
         h.append("<p class=\"muted\">Ranked by the empirical-Bayes (beta-binomial) estimate. Each entry: the input as "
-            + "participants saw it (\(inputIsBicubic ? "bicubic upsample" : "low resolution, pixels replicated")), model output, "
+            + "participants saw it (tasks that show it) (\(inputIsBicubic ? "bicubic upsample" : "low resolution, pixels replicated")), model output, "
             + "HR truth, all at native size (\(definition.hrSize) px, pixelated rendering).</p>")
         if report.extremes.isEmpty { h.append("<p>No images with answers yet.</p>") }
         var uriCache: [String: String] = [:]
@@ -142,7 +142,8 @@ public enum ReportHTML {
                     let output = manifest.output(image: r.image, model: r.model)?.stimulus
                     let input = inputIsBicubic ? bicubic.flatMap { manifest.output(image: r.image, model: $0.id)?.stimulus } : image?.lr
                     let size = definition.hrSize
-                    h.append("<figure>\(img(input, "input", size: inputPx))\(img(output, "output", size: size))\(img(image?.hr, "HR", size: size))"
+                    let shownInput = manifest.task(e.task)?.showInput ?? true ? img(input, "input", size: inputPx) : ""
+                    h.append("<figure>\(shownInput)\(img(output, "output", size: size))\(img(image?.hr, "HR", size: size))"
                         + "<figcaption>\(esc(r.image)): fooled \(r.fooled)/\(r.trials) (\(Format.percent(r.foolRate, digits: 0))); "
                         + "EB \(Format.percent(r.shrunken, digits: 0))</figcaption></figure>")
                 }
