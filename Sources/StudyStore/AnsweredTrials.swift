@@ -35,7 +35,9 @@ extension StudyDatabase {
                 trialIndex: answer.trialIndex, kind: trial.kind, image: trial.image, model: trial.model,
                 modelSide: trial.modelSide, choice: choice, responseMs: answer.responseMs,
                 exposureMs: answer.exposureMs, frames: answer.frames, flagged: !flags.isEmpty,
-                sessionComplete: completedAt != nil, flags: flags, answeredAt: answer.receivedAt.formatted(iso))
+                sessionComplete: completedAt != nil, flags: flags, answeredAt: answer.receivedAt.formatted(iso),
+                screen: AnswerScreen(windowW: answer.windowW, windowH: answer.windowH, dpr: answer.dpr,
+                                     renderedPx: answer.renderedPx))
         }
     }
 }

@@ -4,6 +4,9 @@ replication, and the answer records the same device-pixel size, whatever the DPR
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import pytest
 
 from participant import Participant
@@ -15,7 +18,8 @@ VIEWPORT = {"width": 1280, "height": 800}
 
 
 @pytest.mark.parametrize("dpr", [1, 1.25, 2, 3])
-def test_screen_pixels_equal_the_sources_under_pixel_replication(browser, server, screenshots, dpr):
+def test_screen_pixels_equal_the_sources_under_pixel_replication(browser, server, studyserver, built_study, screenshots,
+                                                                 dpr):
     context = browser.new_context(viewport=VIEWPORT, device_scale_factor=dpr)
     page = context.new_page()
     person = Participant(page, server.url)
@@ -56,4 +60,15 @@ def test_screen_pixels_equal_the_sources_under_pixel_replication(browser, server
         assert abs(row["rendered_px"] - IMAGE_DEVICE_PX) < 0.05
         assert row["dpr"] == dpr
         assert (row["window_w"], row["window_h"]) == (VIEWPORT["width"], VIEWPORT["height"])
+
+    # The export carries the screen of every answer and the effective scale.
+    result = subprocess.run([str(studyserver), "export", "--study", str(built_study), "--db", str(server.database),
+                             "--format", "jsonl"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    exported = [json.loads(line) for line in result.stdout.splitlines()]
+    assert exported
+    for row in exported:
+        assert row["dpr"] == dpr and row["window_w"] == VIEWPORT["width"] and row["window_h"] == VIEWPORT["height"]
+        assert abs(row["rendered_px"] - IMAGE_DEVICE_PX) < 0.05
+        assert abs(row["device_px_per_image_px"] - 2) < 0.001
     context.close()
