@@ -4,7 +4,7 @@
 
 import * as api from './api.js';
 import { AnswerQueue, newAnswerKey } from './answer-queue.js';
-import { displayGeometry, fitsWindow, screenTooSmall } from './display.js';
+import { displayGeometry, dprAllowed, fitsWindow, screenTooSmall } from './display.js';
 import { ExposureLog, interruptionMessage, navigationKind } from './exposure-log.js';
 import { taskInstructions } from './instructions.js';
 import { StimulusStore, trialImageURLs } from './stimuli.js';
@@ -322,17 +322,32 @@ class Study {
   async ensureDisplayFits({ beforeConsent = false } = {}) {
     this.layout();
     let geometry = this.geometry();
-    const fits = () => fitsWindow(geometry, window.innerWidth, window.innerHeight);
+    const exact = () => dprAllowed(this.session.display, window.devicePixelRatio || 1);
+    const fits = () => exact() && fitsWindow(geometry, window.innerWidth, window.innerHeight);
     if (fits()) return;
     const tooSmall = screenTooSmall(geometry, window.screen.width, window.screen.height);
-    api.postEvent(this.token, tooSmall ? 'display_refused' : 'display_too_small',
+    const reason = () => {
+      if (tooSmall) return 'device';
+      return exact() ? 'window' : 'zoom';
+    };
+    api.postEvent(this.token, tooSmall ? 'display_refused' : `display_${reason()}`,
       { ...windowInfo(), need_w: geometry.need.w, need_h: geometry.need.h, before_consent: beforeConsent });
     const section = screen('display-check');
-    section.dataset.reason = tooSmall ? 'device' : 'window';
+    section.dataset.reason = reason();
     const sizes = $('[data-part="sizes"]', section);
+    const headings = {
+      device: 'This screen is too small for the study',
+      window: 'Please make the window larger',
+      zoom: 'Please reset the browser zoom',
+    };
     const describe = () => {
-      sizes.textContent = `Needed: a window of ${geometry.need.w} × ${geometry.need.h}. `
-        + `This window: ${window.innerWidth} × ${window.innerHeight}.`;
+      section.dataset.reason = reason();
+      $('h1', section).textContent = headings[reason()];
+      const zoom = Math.round((window.devicePixelRatio || 1) * 100);
+      sizes.textContent = reason() === 'zoom'
+        ? `This window's scale: ${zoom}%.`
+        : `Needed: a window of ${geometry.need.w} × ${geometry.need.h}. `
+          + `This window: ${window.innerWidth} × ${window.innerHeight}.`;
     };
     describe();
     show('display-check');

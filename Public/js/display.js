@@ -56,3 +56,13 @@ export function screenTooSmall(geometry, screenWidth, screenHeight) {
 export function isExactSize(cssWidth, dpr, devicePx) {
   return Math.abs(cssWidth * dpr - devicePx) <= EXACT_TOLERANCE;
 }
+
+/**
+ * The browser's devicePixelRatio (screen scaling x zoom) is one the study accepts: where Chromium was
+ * measured to show the images pixel for pixel. Without a list every ratio is accepted.
+ */
+export function dprAllowed(display, dpr) {
+  const allowed = display.allowed_dprs;
+  if (!Array.isArray(allowed) || allowed.length === 0) return true;
+  return allowed.some((d) => Math.abs(d - dpr) < 0.005);
+}

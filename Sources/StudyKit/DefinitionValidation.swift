@@ -89,6 +89,9 @@ enum DefinitionValidation {
         try require(display.fixationMs >= 0, "display.fixation_ms", "fixation_ms is negative", "use 0 or more milliseconds", file)
         try require((0...10_000).contains(display.minWindowWidth), "display.min_window_width",
                     "min_window_width is \(display.minWindowWidth)", "use 0 to 10000 CSS pixels, e.g. 900", file)
+        try require(!display.allowedDPRs.isEmpty && display.allowedDPRs.allSatisfy { $0.isFinite && $0 >= 0.25 && $0 <= 8 },
+                    "display.allowed_dprs", "allowed_dprs is \(display.allowedDPRs)",
+                    "list devicePixelRatios between 0.25 and 8, e.g. [1, 1.25, 2, 3] (where Chromium was measured pixel-exact)", file)
         try require((0...10_000).contains(display.minWindowHeight), "display.min_window_height",
                     "min_window_height is \(display.minWindowHeight)", "use 0 to 10000 CSS pixels, e.g. 500", file)
     }

@@ -158,6 +158,10 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     /// physical pixels would show the images too small. The trial's own size may demand more.
     public var minWindowWidth: Int
     public var minWindowHeight: Int
+    /// The devicePixelRatios (screen scaling x browser zoom) at which the images are shown pixel-exact; any
+    /// other is asked to reset the zoom. Measured exact in Chromium: 1, 1.25, 2, 3 (not 1.1, 1.5, 1.75, 2.5).
+    public var allowedDPRs: [Double]
+    public static let exactDPRs: [Double] = [1, 1.25, 2, 3]
 
     public enum InputRendering: String, Codable, Sendable, CaseIterable {
         /// The LR image with every pixel replicated (blocky, exactly the pixels the model received).
@@ -171,13 +175,16 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case devicePxPerImagePx = "device_px_per_image_px", imagePx = "image_px", gapPx = "gap_px", fixationMs = "fixation_ms"
         case input, minWindowWidth = "min_window_width", minWindowHeight = "min_window_height"
+        case allowedDPRs = "allowed_dprs"
     }
 
     public init(devicePxPerImagePx: Int? = nil, imagePx: Int? = nil, gapPx: Int = 32, fixationMs: Int = 500,
-                input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500) {
+                input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500,
+                allowedDPRs: [Double] = DisplaySpec.exactDPRs) {
         self.devicePxPerImagePx = devicePxPerImagePx; self.imagePx = imagePx
         self.gapPx = gapPx; self.fixationMs = fixationMs; self.input = input
         self.minWindowWidth = minWindowWidth; self.minWindowHeight = minWindowHeight
+        self.allowedDPRs = allowedDPRs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -189,6 +196,7 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
         input = try c.decodeIfPresent(InputRendering.self, forKey: .input) ?? .pixelated
         minWindowWidth = try c.decodeIfPresent(Int.self, forKey: .minWindowWidth) ?? 900
         minWindowHeight = try c.decodeIfPresent(Int.self, forKey: .minWindowHeight) ?? 500
+        allowedDPRs = try c.decodeIfPresent([Double].self, forKey: .allowedDPRs) ?? Self.exactDPRs
     }
 
     /// The integer device-pixel factor for a study with HR images of `hrSize` pixels, or nil when the legacy

@@ -126,7 +126,7 @@ struct ParticipantAPI: Sendable {
                            devicePxPerImagePx: study.displayScale,
                            inputRendering: study.display.input == .bicubic ? "upsampled" : "pixelated",
                            gapPx: study.display.gapPx, minWindowW: study.display.minWindowWidth,
-                           minWindowH: study.display.minWindowHeight),
+                           minWindowH: study.display.minWindowHeight, allowedDPRs: study.display.allowedDPRs),
             trials: sequence.trials, answered: snapshot.answered,
             nextIndex: Self.nextIndex(trialCount: sequence.trials.count, answered: snapshot.answered),
             completed: session.completedAt != nil, completionCode: session.completionCode,

@@ -44,9 +44,11 @@ struct SessionPayload: Encodable, Sendable {
         var gapPx: Int
         var minWindowW: Int
         var minWindowH: Int
+        var allowedDPRs: [Double]
         enum CodingKeys: String, CodingKey {
             case imagePx = "image_px", inputPx = "input_px", devicePxPerImagePx = "device_px_per_image_px"
             case inputRendering = "input_rendering", gapPx = "gap_px", minWindowW = "min_window_w", minWindowH = "min_window_h"
+            case allowedDPRs = "allowed_dprs"
         }
     }
 

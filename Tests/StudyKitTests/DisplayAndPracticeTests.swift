@@ -25,6 +25,8 @@ final class DisplayAndPracticeTests: XCTestCase {
         XCTAssertEqual(contradicting.field, "display.image_px")
         let zero = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  device_px_per_image_px: 0\n"))
         XCTAssertEqual(zero.field, "display.device_px_per_image_px")
+        let noDPR = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  allowed_dprs: []\n"))
+        XCTAssertEqual(noDPR.field, "display.allowed_dprs")
         let noBicubic = DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: external\n    folder: out")
             + "\ndisplay:\n  input: bicubic\n"
         XCTAssertEqual(DefinitionFixtures.error(noBicubic)?.field, "display.input")

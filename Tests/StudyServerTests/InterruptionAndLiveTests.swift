@@ -44,6 +44,7 @@ final class InterruptionAndLiveTests: XCTestCase {
         XCTAssertEqual(display["gap_px"] as? Int, 32)
         XCTAssertEqual(display["min_window_w"] as? Int, 900)
         XCTAssertEqual(display["min_window_h"] as? Int, 500)
+        XCTAssertEqual(display["allowed_dprs"] as? [Double], [1, 1.25, 2, 3])
         try await server.stop()
     }
 

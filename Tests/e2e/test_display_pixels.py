@@ -72,3 +72,19 @@ def test_screen_pixels_equal_the_sources_under_pixel_replication(browser, server
         assert abs(row["rendered_px"] - IMAGE_DEVICE_PX) < 0.05
         assert abs(row["device_px_per_image_px"] - 2) < 0.001
     context.close()
+
+
+def test_a_ratio_that_cannot_be_shown_exactly_is_asked_to_reset_the_zoom(browser, server):
+    # Measured: at devicePixelRatio 1.5 Chromium resamples part of the images, so the study does not accept it.
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1.5)
+    page = context.new_page()
+    person = Participant(page, server.url)
+    person.open("?pid=zoomed")
+    person.wait_for_screen("display-check")
+    section = page.locator('[data-screen="display-check"]')
+    assert section.get_attribute("data-reason") == "zoom"
+    text = section.inner_text()
+    assert "reset the zoom" in text and "150%" in text, text
+    page.wait_for_timeout(500)
+    assert person.screen() == "display-check", "nothing goes on to consent"
+    context.close()

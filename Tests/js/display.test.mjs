@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { displayGeometry, fitsWindow, isExactSize, screenTooSmall } from '../../Public/js/display.js';
+import { displayGeometry, dprAllowed, fitsWindow, isExactSize, screenTooSmall } from '../../Public/js/display.js';
 
 const display = { image_px: 128, input_px: 16, device_px_per_image_px: 2, gap_px: 32, min_window_w: 900, min_window_h: 500 };
 
@@ -46,4 +46,11 @@ test('bad DPR values fall back to 1', () => {
 test('exact sizes tolerate layout rounding only', () => {
   assert.ok(isExactSize(85.328125, 3, 256));
   assert.ok(!isExactSize(86, 3, 256));
+});
+
+test('only the listed devicePixelRatios are accepted', () => {
+  const listed = { ...display, allowed_dprs: [1, 1.25, 2, 3] };
+  for (const dpr of [1, 1.25, 2, 3]) assert.ok(dprAllowed(listed, dpr), `dpr ${dpr}`);
+  for (const dpr of [1.1, 1.5, 1.75, 2.5, 0.9]) assert.ok(!dprAllowed(listed, dpr), `dpr ${dpr}`);
+  assert.ok(dprAllowed(display, 1.5), 'no list: every ratio');
 });
