@@ -101,7 +101,8 @@ export class AnswerQueue {
         const outcome = await this.deliver(item);
         if (outcome === 'retry') {
           this.failures += 1;
-          const wait = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (this.failures - 1));
+          const backoff = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (this.failures - 1));
+          const wait = this.retryAfterMs != null ? Math.max(this.retryAfterMs, backoff) : backoff;
           this.retryTimer = setTimeout(() => { this.retryTimer = null; this.pump(); },
             wait * (0.75 + Math.random() * 0.5));
           this.changed();
@@ -123,11 +124,15 @@ export class AnswerQueue {
 
   /** @returns {Promise<'done' | 'retry'>} */
   async deliver({ token, answer }) {
+    this.retryAfterMs = null;
     try {
       await this.send(token, answer);
       return 'done';
     } catch (error) {
-      if (error && error.retryable) return 'retry';
+      if (error && error.retryable) {
+        this.retryAfterMs = error.retryAfterMs ?? null; // a 429's Retry-After
+        return 'retry';
+      }
       if (error && error.status === 409) return 'done'; // that trial is already recorded
       console.warn(`answer to trial ${answer.index} refused by the server and dropped:`, error);
       return 'done';

@@ -3,10 +3,12 @@
 
 /** An HTTP answer that is not 2xx. `status` is the HTTP status; `message` the server's `error` text. */
 export class ApiError extends Error {
-  constructor(status, message) {
+  /** `retryAfterMs`: the server's Retry-After (429, 503) in milliseconds, or null. */
+  constructor(status, message, retryAfterMs = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    this.retryAfterMs = retryAfterMs;
   }
 
   /** Worth trying again later: the server is failing or overloaded, not refusing the request. */
@@ -22,6 +24,15 @@ export class NetworkError extends Error {
     this.name = 'NetworkError';
     this.retryable = true;
   }
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(header, now = Date.now()) {
+  if (!header) return null;
+  const text = String(header).trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 function apiURL(path) {
@@ -49,14 +60,17 @@ async function request(method, path, body) {
   }
   if (!response.ok) {
     const message = payload && typeof payload.error === 'string' ? payload.error : `HTTP ${response.status}`;
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, retryAfterMs(response.headers.get('Retry-After')));
   }
   return { status: response.status, body: payload };
 }
 
 const enc = encodeURIComponent;
 
-/** POST /api/sessions: starts a session, or resumes the one this participant id already has. */
+/**
+ * POST /api/sessions: starts a session, or resumes the one this participant id already has when the body's
+ * `resume_token` is that session's token (409 otherwise: the study was started in another browser).
+ */
 export async function createSession(fields) {
   return (await request('POST', 'sessions', fields)).body;
 }
@@ -86,7 +100,10 @@ export async function completeSession(token) {
   return (await request('POST', `sessions/${enc(token)}/complete`, {})).body;
 }
 
-/** POST /api/sessions/{token}/events: `detail` is a plain object or null. Best effort; failures are ignored. */
+/**
+ * POST /api/sessions/{token}/events: `detail` is a plain object or null. Best effort: every failure (409 after
+ * completion, 429 rate limits, network) is ignored.
+ */
 export async function postEvent(token, kind, detail = null) {
   try {
     await request('POST', `sessions/${enc(token)}/events`, { kind, detail });

@@ -1,11 +1,14 @@
 // The participant's page as a small state machine:
-// consent -> instructions -> display check -> practice (with feedback) -> trials -> done.
-// It knows the session's trials only as image URLs and sides; which image is which is the server's business.
+// display check -> consent (or decline) -> instructions -> practice (with feedback) -> trials -> done.
+// It knows the session's trials only as opaque image URLs and sides; which image is which is the server's business.
 
 import * as api from './api.js';
 import { AnswerQueue, newAnswerKey } from './answer-queue.js';
+import { displayGeometry, dprAllowed, fitsWindow, screenTooSmall } from './display.js';
+import { ExposureLog, interruptionMessage, navigationKind } from './exposure-log.js';
+import { taskInstructions } from './instructions.js';
 import { StimulusStore, trialImageURLs } from './stimuli.js';
-import { TrialStage, runTrial } from './trial.js';
+import { CHOICE_KEY_LABELS, TrialStage, runTrial } from './trial.js';
 
 const TOKEN_KEY = 'studyserver.session_token';
 const BROWSER_KEY = 'studyserver.browser_key';
@@ -15,9 +18,7 @@ const CONTINUE_ARM_MS = 250;
 const REDIRECT_DELAY_MS = 3000;
 /** A trial whose images have not arrived after this long says that it waits for the connection. */
 const WAIT_NOTICE_MS = 2000;
-/** Room around the stage for the page padding, question, progress bar and feedback (CSS pixels). */
-const CHROME_W = 32;
-const CHROME_H = 250;
+const MAX_RATE_LIMIT_RETRIES = 8;
 const IMAGE_ALTS = {
   2: ['Image on the left', 'Image on the right'],
   3: ['Image on the left', 'Small input image in the middle', 'Image on the right'],
@@ -51,30 +52,41 @@ function showLoading(text) {
   show('loading');
 }
 
-/** A text screen; resolves on its button, Space or Enter. */
-function message(title, text, buttonLabel = 'Continue') {
+/**
+ * A text screen; resolves to 'continue' on its button, Space or Enter, or to 'decline' on the optional
+ * second button (consent).
+ */
+function message(title, text, buttonLabel = 'Continue', declineLabel = null) {
   const section = screen('message');
   $('[data-part="title"]', section).textContent = title;
   setParagraphs($('[data-part="text"]', section), text);
   const button = $('[data-part="continue"]', section);
   button.textContent = buttonLabel;
+  const decline = $('[data-part="decline"]', section);
+  decline.hidden = !declineLabel;
+  decline.textContent = declineLabel || '';
   show('message');
   return new Promise((resolve) => {
     const armedAt = performance.now() + CONTINUE_ARM_MS;
-    const done = () => {
+    const done = (outcome) => {
       window.removeEventListener('keydown', onKey);
       button.removeEventListener('click', onClick);
-      resolve();
+      decline.removeEventListener('click', onDecline);
+      resolve(outcome);
     };
     const onKey = (event) => {
       if (event.key !== ' ' && event.key !== 'Enter') return;
+      // Enter on a focused decline button declines; every other Space/Enter continues.
+      if (document.activeElement === decline) return;
       event.preventDefault();
       if (event.repeat || performance.now() < armedAt) return;
-      done();
+      done('continue');
     };
-    const onClick = () => { if (performance.now() >= armedAt) done(); };
+    const onClick = () => { if (performance.now() >= armedAt) done('continue'); };
+    const onDecline = () => { if (performance.now() >= armedAt) done('decline'); };
     window.addEventListener('keydown', onKey);
     button.addEventListener('click', onClick);
+    decline.addEventListener('click', onDecline);
   });
 }
 
@@ -120,15 +132,21 @@ function forgetToken() {
   try { localStorage.removeItem(TOKEN_KEY); } catch { /* nothing stored */ }
 }
 
-/** Retries `operation` while it fails for network reasons, showing `waitingText` meanwhile. */
+/**
+ * Retries `operation` while it fails for network reasons or overload, showing `waitingText` meanwhile.
+ * A 429 waits as long as the server's Retry-After says, at most MAX_RATE_LIMIT_RETRIES times.
+ */
 async function withRetry(operation, waitingText) {
+  let limited = 0;
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await operation();
     } catch (error) {
       if (!error || !error.retryable) throw error;
+      if (error.status === 429 && (limited += 1) > MAX_RATE_LIMIT_RETRIES) throw error;
       if (waitingText) showLoading(waitingText);
-      await sleep(Math.min(10000, 500 * 2 ** attempt));
+      const backoff = Math.min(10000, 500 * 2 ** attempt);
+      await sleep(error.retryAfterMs != null ? Math.max(error.retryAfterMs, 250) : backoff);
     }
   }
 }
@@ -169,8 +187,37 @@ class Study {
     this.queue = new AnswerQueue({ onChange: (state) => this.showSaving(state) });
     this.stimuli = new StimulusStore();
     this.stage = new TrialStage($('[data-part="trial"]'));
+    this.exposures = new ExposureLog();
     this.decoding = new Map();
     this.finishing = false;
+    this.fillChoiceKeys();
+    // Leaving the page (reload, back/forward, close) also hides it: the exposure is then left open for the
+    // next page load to mark as 'reload' or 'back_forward', not as a tab switch.
+    this.leaving = false;
+    window.addEventListener('pagehide', () => { this.leaving = true; });
+    // A page restored from the back/forward cache mid-trial: the trial it showed was interrupted.
+    window.addEventListener('pageshow', (event) => {
+      this.leaving = false;
+      if (!event.persisted || !this.token) return;
+      const open = this.exposures.read();
+      if (open && open.token === this.token && !this.done.has(open.index)) {
+        this.exposures.interrupt(this.token, open.index, 'back_forward');
+        window.location.reload();
+      }
+    });
+  }
+
+  fillChoiceKeys() {
+    for (const side of ['left', 'right']) {
+      const keys = $(`[data-choice="${side}"] .choice-keys`);
+      keys.replaceChildren();
+      CHOICE_KEY_LABELS[side].forEach((label, i) => {
+        if (i > 0) keys.append(' or ');
+        const kbd = document.createElement('kbd');
+        kbd.textContent = label;
+        keys.append(kbd);
+      });
+    }
   }
 
   showSaving({ pending, waiting }) {
@@ -186,25 +233,71 @@ class Study {
 
   async run() {
     this.queue.flushNow(); // answers left over from an earlier visit
-    this.adopt(await openSession());
+    let session;
+    try {
+      session = await openSession();
+    } catch (error) {
+      if (error && error.status === 409) {
+        showError('This study was already started in another browser or window. Please go on in that one; '
+          + 'if that is not possible, contact the researcher.');
+        return undefined;
+      }
+      throw error;
+    }
+    this.adopt(session);
     if (this.session.completed) return this.showDone(this.session);
+    const recovered = this.exposures.recover(this.token, navigationKind(performance.getEntriesByType('navigation')),
+      this.done);
+    if (recovered) api.postEvent(this.token, 'trial_interrupted', recovered);
 
-    const fresh = this.done.size === 0;
+    // The device check comes first: nobody consents to a study their screen cannot show.
+    await this.ensureDisplayFits({ beforeConsent: true });
+    const fresh = this.done.size === 0 && !recovered;
     if (fresh) {
-      await message('Welcome', this.session.texts.consent, 'I agree, continue');
+      const consent = await message('Welcome', `${this.session.texts.consent}\n\n${this.deviceRequirement()}`,
+        'I agree, continue', 'I do not want to take part');
+      if (consent === 'decline') return this.showDeclined();
       api.postEvent(this.token, 'consent');
-      await message('Instructions', this.session.texts.instructions, 'Start');
+      await message('Instructions', this.instructions(), 'Start');
     } else {
       api.postEvent(this.token, 'resumed', { next_index: this.nextTrial()?.index ?? null });
-      await message('Welcome back', `You can go on where you left off.\n\n${this.session.texts.instructions}`, 'Continue');
+      await message('Welcome back', `You can go on where you left off.\n\n${this.instructions()}`, 'Continue');
     }
-    await this.ensureDisplayFits();
 
     for (;;) {
       await this.runRemainingTrials();
       const completion = await this.complete();
       if (completion) return this.showDone(completion);
     }
+  }
+
+  instructions() {
+    return taskInstructions({
+      question: this.session.task.question,
+      showInput: this.slots === 3,
+      exposureMs: this.session.exposure_ms,
+      keys: CHOICE_KEY_LABELS,
+      extra: this.session.texts.instructions,
+    });
+  }
+
+  /** The device requirement, on the first screen. */
+  deviceRequirement() {
+    const need = this.geometry().need;
+    return `This study needs a computer (desktop or laptop) with a browser window of at least ${need.w} × ${need.h}`
+      + ' pixels; it cannot be done on a phone. The pictures are shown at a fixed size on your screen.';
+  }
+
+  showDeclined() {
+    api.postEvent(this.token, 'consent_declined');
+    const section = screen('done');
+    $('h1', section).textContent = 'Thank you';
+    setParagraphs($('[data-part="text"]', section),
+      'You chose not to take part. Nothing more will be recorded, and you can close this page now.\n\n'
+      + 'If you came from Prolific, please return the study there (“Return submission”) so that your place '
+      + 'goes to someone else.');
+    $('[data-part="code-block"]', section).hidden = true;
+    show('done');
   }
 
   /** Takes the server's state, merged with answers this browser has not yet delivered. */
@@ -215,11 +308,21 @@ class Study {
     this.trials = [...session.trials].sort((a, b) => a.index - b.index);
     this.done = new Set([...(session.answered || []), ...this.queue.pendingIndices(this.token)]);
     this.slots = session.task.show_input || this.trials.some((t) => t.input) ? 3 : 2;
-    this.stage.layout({ slots: this.slots, imagePx: session.display.image_px, gapPx: session.display.gap_px });
+    this.layout();
   }
 
-  nextTrial(after = -Infinity) {
-    return this.trials.find((t) => t.index > after && !this.done.has(t.index)) || null;
+  geometry() {
+    return displayGeometry(this.session.display, this.slots, window.devicePixelRatio || 1);
+  }
+
+  /** Sizes the stage for the current devicePixelRatio (zoom changes it). */
+  layout() {
+    this.stage.layout(this.geometry(), this.slots);
+    document.documentElement.dataset.input = this.session.display.input_rendering;
+  }
+
+  nextTrial() {
+    return this.trials.find((t) => !this.done.has(t.index)) || null;
   }
 
   /** The decoded images of `trial`, started at most once. */
@@ -233,26 +336,46 @@ class Study {
     return ready;
   }
 
-  requiredSize() {
-    const { image_px: image, gap_px: gap } = this.session.display;
-    return { w: this.slots * image + (this.slots - 1) * gap + CHROME_W, h: image + CHROME_H };
-  }
-
-  /** The display check: waits until the window holds the trial at its configured size. */
-  async ensureDisplayFits() {
-    const need = this.requiredSize();
-    const fits = () => window.innerWidth >= need.w && window.innerHeight >= need.h;
+  /**
+   * The display check: waits until the window holds the trial at its exact size. Before consent, a
+   * screen too small for it altogether (a phone) is told so plainly.
+   */
+  async ensureDisplayFits({ beforeConsent = false } = {}) {
+    this.layout();
+    let geometry = this.geometry();
+    const exact = () => dprAllowed(this.session.display, window.devicePixelRatio || 1);
+    const fits = () => exact() && fitsWindow(geometry, window.innerWidth, window.innerHeight);
     if (fits()) return;
-    api.postEvent(this.token, 'display_too_small', { ...windowInfo(), need_w: need.w, need_h: need.h });
+    const tooSmall = screenTooSmall(geometry, window.screen.width, window.screen.height);
+    const reason = () => {
+      if (tooSmall) return 'device';
+      return exact() ? 'window' : 'zoom';
+    };
+    api.postEvent(this.token, tooSmall ? 'display_refused' : `display_${reason()}`,
+      { ...windowInfo(), need_w: geometry.need.w, need_h: geometry.need.h, before_consent: beforeConsent });
     const section = screen('display-check');
+    section.dataset.reason = reason();
     const sizes = $('[data-part="sizes"]', section);
+    const headings = {
+      device: 'This screen is too small for the study',
+      window: 'Please make the window larger',
+      zoom: 'Please reset the browser zoom',
+    };
     const describe = () => {
-      sizes.textContent = `Needed: ${need.w} × ${need.h}. This window: ${window.innerWidth} × ${window.innerHeight}.`;
+      section.dataset.reason = reason();
+      $('h1', section).textContent = headings[reason()];
+      const zoom = Math.round((window.devicePixelRatio || 1) * 100);
+      sizes.textContent = reason() === 'zoom'
+        ? `This window's scale: ${zoom}%.`
+        : `Needed: a window of ${geometry.need.w} × ${geometry.need.h}. `
+          + `This window: ${window.innerWidth} × ${window.innerHeight}.`;
     };
     describe();
     show('display-check');
     await new Promise((resolve) => {
       const onResize = () => {
+        this.layout();
+        geometry = this.geometry();
         describe();
         if (fits()) {
           window.removeEventListener('resize', onResize);
@@ -285,11 +408,13 @@ class Study {
         `First, ${practiceLeft === 1 ? 'one practice trial' : `${practiceLeft} practice trials`}. `
         + 'After each one you will see whether your choice was correct. Practice trials do not count.', 'Start practice');
     }
-    for (let trial = this.nextTrial(); trial; trial = this.nextTrial(trial.index)) {
+    for (let trial = this.nextTrial(); trial; trial = this.nextTrial()) {
       if (!trial.practice && practiced && !announcedMain) {
         announcedMain = true;
         await message('The practice is over', 'Now the study begins. From here on there is no feedback.', 'Start');
       }
+      const interruption = this.exposures.reasonFor(this.token, trial.index);
+      if (interruption) await message('This trial was interrupted', interruptionMessage(interruption), 'Continue');
       await this.ensureDisplayFits();
       this.updateProgress();
       show('trial');
@@ -310,12 +435,20 @@ class Study {
           question: this.session.task.question,
           exposureMs: this.session.exposure_ms,
           fixationMs: this.session.fixation_ms,
+          onOnset: () => this.exposures.begin(this.token, trial.index),
         });
       } catch (error) {
         api.postEvent(this.token, 'image_error', { message: String(error && error.message) });
         showError('A picture of this study could not be loaded. Please reload the page; if this happens '
           + 'again, contact the researcher. Your answers so far are saved.');
         throw error;
+      }
+      if (result.interrupted) {
+        if (this.leaving) return new Promise(() => {}); // this page is going away; the next one marks the trial
+        this.exposures.interrupt(this.token, trial.index, result.interrupted);
+        api.postEvent(this.token, 'trial_interrupted', { index: trial.index, reason: result.interrupted });
+        await this.waitUntilVisible();
+        continue; // the same trial again, announced and marked
       }
       this.decoding.delete(trial.index);
       this.queue.add(this.token, {
@@ -328,9 +461,12 @@ class Study {
         visibility_lost: result.visibility_lost,
         focus_lost: result.focus_lost,
         ...windowInfo(),
+        dpr: result.dpr,
         rendered_px: result.rendered_px ?? 0,
         client_time: Date.now(),
+        interruption: interruption || this.exposures.reasonFor(this.token, trial.index) || null,
       });
+      this.exposures.finish(this.token, trial.index);
       this.done.add(trial.index);
       if (trial.practice) {
         practiced = true;
@@ -340,6 +476,18 @@ class Study {
       this.updateProgress();
       await sleep(INTER_TRIAL_MS);
     }
+  }
+
+  waitUntilVisible() {
+    if (document.visibilityState === 'visible') return Promise.resolve();
+    return new Promise((resolve) => {
+      const onChange = () => {
+        if (document.visibilityState !== 'visible') return;
+        document.removeEventListener('visibilitychange', onChange);
+        resolve();
+      };
+      document.addEventListener('visibilitychange', onChange);
+    });
   }
 
   /**
@@ -376,6 +524,18 @@ class Study {
     const code = completion.completion_code;
     $('[data-part="code-block"]', section).hidden = !code;
     $('[data-part="code"]', section).textContent = code || '';
+    const copy = $('[data-part="copy-code"]', section);
+    const copied = $('[data-part="copied"]', section);
+    copy.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(code);
+        copied.textContent = 'Copied.';
+      } catch {
+        // No clipboard access (insecure origin, permission): select the code for Ctrl+C instead.
+        window.getSelection().selectAllChildren($('[data-part="code"]', section));
+        copied.textContent = 'Selected: press Ctrl+C (⌘+C on a Mac) to copy.';
+      }
+    });
     show('done');
     const url = completion.redirect_url;
     if (url && /^https?:\/\//i.test(url)) {
@@ -383,6 +543,7 @@ class Study {
       $('[data-part="redirect"]', section).hidden = false;
       setTimeout(() => window.location.assign(url), REDIRECT_DELAY_MS);
     }
+    return undefined;
   }
 }
 

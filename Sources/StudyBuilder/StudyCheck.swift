@@ -25,7 +25,7 @@ public enum StudyCheck {
         let plan = inputs.plan
         lines.append("  design: \(plan.summary)")
         lines.append("    \(plan.trialsPerSequence) trials per sequence: \(plan.practiceTrials) practice, \(plan.imagesPerSequence) main, \(plan.catchTrials) catch")
-        lines.append("  exposure \(d.exposureMs) ms, images drawn at \(d.display.imagePx) CSS px")
+        lines.append("  exposure \(d.exposureMs) ms, images shown at \(d.displayScale) screen px per image px (\(d.displayScale * d.hrSize) px, input \(d.display.input.rawValue))")
         let risk = ExclusionRisk(rules: d.exclusions, catchTrials: plan.catchTrials,
                                  answeredTrials: plan.imagesPerSequence + plan.catchTrials)
         lines.append(contentsOf: risk.describe())

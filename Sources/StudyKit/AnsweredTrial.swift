@@ -30,6 +30,8 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
     /// the answer arrived.
     public var servedAt: Double?
     public var receivedAt: Double?
+    /// The screen the answer was given on, as the browser reported it; nil for answers without it.
+    public var screen: AnswerScreen?
 
     /// The participant picked the model's output (or the foil) over the ground truth.
     public var fooled: Bool { choice == modelSide }
@@ -38,20 +40,21 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         case participant, session, sequence, task, kind, image, model, choice, frames, flagged, fooled, flags
         case trialIndex = "trial_index", modelSide = "model_side", responseMs = "response_ms"
         case exposureMs = "exposure_ms", sessionComplete = "session_complete", answeredAt = "answered_at"
-        case servedAt = "served_at", receivedAt = "received_at"
+        case servedAt = "served_at", receivedAt = "received_at", screen
     }
 
     public init(participant: String, session: String, sequence: String, task: String, trialIndex: Int,
                 kind: TrialKind, image: String, model: String, modelSide: Side, choice: Side,
                 responseMs: Double, exposureMs: Double? = nil, frames: Int? = nil,
                 flagged: Bool = false, sessionComplete: Bool = true, flags: [String] = [], answeredAt: String? = nil,
-                servedAt: Double? = nil, receivedAt: Double? = nil) {
+                servedAt: Double? = nil, receivedAt: Double? = nil, screen: AnswerScreen? = nil) {
         self.participant = participant; self.session = session; self.sequence = sequence; self.task = task
         self.trialIndex = trialIndex; self.kind = kind; self.image = image; self.model = model
         self.modelSide = modelSide; self.choice = choice; self.responseMs = responseMs
         self.exposureMs = exposureMs; self.frames = frames; self.flagged = flagged
         self.sessionComplete = sessionComplete; self.flags = flags; self.answeredAt = answeredAt
         self.servedAt = servedAt; self.receivedAt = receivedAt
+        self.screen = screen
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,7 +78,8 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
             flags: try c.decodeIfPresent([String].self, forKey: .flags) ?? [],
             answeredAt: try c.decodeIfPresent(String.self, forKey: .answeredAt),
             servedAt: try c.decodeIfPresent(Double.self, forKey: .servedAt),
-            receivedAt: try c.decodeIfPresent(Double.self, forKey: .receivedAt))
+            receivedAt: try c.decodeIfPresent(Double.self, forKey: .receivedAt),
+            screen: try c.decodeIfPresent(AnswerScreen.self, forKey: .screen))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -90,5 +94,30 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         try c.encode(flagged, forKey: .flagged); try c.encode(sessionComplete, forKey: .sessionComplete)
         try c.encode(flags, forKey: .flags); try c.encodeIfPresent(answeredAt, forKey: .answeredAt)
         try c.encodeIfPresent(servedAt, forKey: .servedAt); try c.encodeIfPresent(receivedAt, forKey: .receivedAt)
+        try c.encodeIfPresent(screen, forKey: .screen)
+    }
+}
+
+/// The browser window an answer was given in: its size in CSS pixels, devicePixelRatio, and the left
+/// image's drawn width in device (screen) pixels.
+public struct AnswerScreen: Codable, Sendable, Equatable {
+    public var windowW: Int?
+    public var windowH: Int?
+    public var dpr: Double?
+    public var renderedPx: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case dpr
+        case windowW = "window_w", windowH = "window_h", renderedPx = "rendered_px"
+    }
+
+    public init(windowW: Int?, windowH: Int?, dpr: Double?, renderedPx: Double?) {
+        self.windowW = windowW; self.windowH = windowH; self.dpr = dpr; self.renderedPx = renderedPx
+    }
+
+    /// Screen pixels per image pixel as drawn (rendered width over the image's size), nil when unknown.
+    public func devicePxPerImagePx(imagePx: Int) -> Double? {
+        guard let renderedPx, renderedPx > 0, imagePx > 0 else { return nil }
+        return renderedPx / Double(imagePx)
     }
 }

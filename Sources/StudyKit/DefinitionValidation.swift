@@ -39,11 +39,14 @@ enum DefinitionValidation {
         try require(d.participantsPerTask >= 1 && d.participantsPerTask <= DesignPlan.maxSequencesPerTask, "participants_per_task",
                     "participants_per_task is \(d.participantsPerTask)", "use 1 to \(DesignPlan.maxSequencesPerTask)")
         try require(d.practiceTrials >= 0 && d.practiceTrials <= 50, "practice_trials", "practice_trials is \(d.practiceTrials)", "use 0 to 50")
+        if let practiceModel = d.practiceModel {
+            try require(d.models.contains { $0.id == practiceModel }, "practice_model",
+                        "practice_model `\(practiceModel)` is not one of the models",
+                        "use the id of a model listed under `models` (an easy one, e.g. bicubic), or remove it for catch-foil practice")
+        }
         try require(d.catchRate >= 0 && d.catchRate <= 1, "catch_rate", "catch_rate is \(d.catchRate)",
                     "use a fraction of main trials between 0 and 1, e.g. 0.1")
-        try require(d.display.imagePx >= 1, "display.image_px", "image_px is \(d.display.imagePx)", "use a positive size in CSS pixels, e.g. 256")
-        try require(d.display.gapPx >= 0, "display.gap_px", "gap_px is negative", "use 0 or more CSS pixels")
-        try require(d.display.fixationMs >= 0, "display.fixation_ms", "fixation_ms is negative", "use 0 or more milliseconds")
+        try validateDisplay(file)
         if let accuracy = d.exclusions.minCatchAccuracy {
             try require(accuracy >= 0 && accuracy <= 1, "exclusions.min_catch_accuracy", "min_catch_accuracy is \(accuracy)",
                         "use a fraction between 0 and 1 (e.g. 0.75), or null for no rule")
@@ -64,6 +67,43 @@ enum DefinitionValidation {
                     "equivalence_margin is \(d.analysis.equivalenceMargin)", "use a fraction between 0 and 0.5, e.g. 0.1")
         try require(d.assignment.abandonAfterMinutes > 0, "assignment.abandon_after_minutes",
                     "abandon_after_minutes is \(d.assignment.abandonAfterMinutes)", "use a positive number of minutes, e.g. 30")
+    }
+
+    private static func validateDisplay(_ file: StudyDefinitionFile) throws {
+        let d = file.definition, display = d.display
+        if let factor = display.devicePxPerImagePx {
+            guard (1...16).contains(factor) else {
+                throw file.error(field: "display.device_px_per_image_px", problem: "device_px_per_image_px is \(factor)",
+                                 fix: "use a whole number of screen pixels per image pixel from 1 to 16, e.g. 2")
+            }
+            if let imagePx = display.imagePx, imagePx != factor * d.hrSize {
+                throw file.error(field: "display.image_px",
+                                 problem: "image_px \(imagePx) contradicts device_px_per_image_px \(factor) (hr_size \(d.hrSize) x \(factor) = \(factor * d.hrSize))",
+                                 fix: "remove the old `image_px` key; `device_px_per_image_px` alone sets the size")
+            }
+        } else if let imagePx = display.imagePx, display.scale(hrSize: d.hrSize) == nil {
+            let suggestion = max(1, Int((Double(imagePx) / Double(d.hrSize)).rounded()))
+            throw file.error(field: "display.image_px",
+                             problem: "image_px \(imagePx) is not a whole multiple of hr_size \(d.hrSize): images are now shown by pixel replication at a whole number of screen pixels per image pixel",
+                             fix: "replace it with `device_px_per_image_px: \(suggestion)` (\(suggestion * d.hrSize) screen pixels per image)")
+        }
+        if display.input == .bicubic && !d.models.contains(where: { $0.kind == .bicubic }) {
+            throw file.error(field: "display.input", problem: "input `bicubic` shows the bicubic model's upsample, but no model has kind bicubic",
+                             fix: "add a model `- id: bicubic` with `kind: bicubic`, or use `input: pixelated`")
+        }
+        try require(display.gapPx >= 0, "display.gap_px", "gap_px is negative", "use 0 or more CSS pixels", file)
+        try require(display.fixationMs >= 0, "display.fixation_ms", "fixation_ms is negative", "use 0 or more milliseconds", file)
+        try require((0...10_000).contains(display.minWindowWidth), "display.min_window_width",
+                    "min_window_width is \(display.minWindowWidth)", "use 0 to 10000 CSS pixels, e.g. 900", file)
+        try require(!display.allowedDPRs.isEmpty && display.allowedDPRs.allSatisfy { $0.isFinite && $0 >= 0.25 && $0 <= 8 },
+                    "display.allowed_dprs", "allowed_dprs is \(display.allowedDPRs)",
+                    "list devicePixelRatios between 0.25 and 8, e.g. [1, 1.25, 2, 3] (where Chromium was measured pixel-exact)", file)
+        try require((0...10_000).contains(display.minWindowHeight), "display.min_window_height",
+                    "min_window_height is \(display.minWindowHeight)", "use 0 to 10000 CSS pixels, e.g. 500", file)
+    }
+
+    private static func require(_ ok: Bool, _ field: String, _ problem: String, _ fix: String, _ file: StudyDefinitionFile) throws {
+        if !ok { throw file.error(field: field, problem: problem, fix: fix) }
     }
 
     private static func validateModels(_ file: StudyDefinitionFile) throws {

@@ -135,7 +135,8 @@ public enum TrialKind: String, Codable, Sendable, CaseIterable {
     case `catch`
 }
 
-/// One trial of a sequence. For practice and catch trials `model` is `DesignTrial.catchFoilModel`.
+/// One trial of a sequence. For catch trials `model` is `DesignTrial.catchFoilModel`; for practice trials it is
+/// the study's `practice_model`, or `DesignTrial.catchFoilModel` when it has none.
 public struct DesignTrial: Codable, Sendable, Equatable {
     public static let catchFoilModel = "catch_foil"
 

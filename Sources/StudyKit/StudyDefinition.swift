@@ -19,6 +19,8 @@ public struct StudyDefinition: Codable, Sendable, Equatable {
     /// Planned participants per task; the design holds at least this many sequences per task.
     public var participantsPerTask: Int
     public var practiceTrials: Int
+    /// The model whose output practice trials pit against the truth (main-like pairs); nil: the catch foil.
+    public var practiceModel: String?
     /// Catch trials (truth against an obviously broken image) per main trial, e.g. 0.1.
     public var catchRate: Double
     public var display: DisplaySpec
@@ -34,7 +36,7 @@ public struct StudyDefinition: Codable, Sendable, Equatable {
         case exposureToleranceMs = "exposure_tolerance_ms"
         case imagesPerParticipant = "images_per_participant"
         case participantsPerTask = "participants_per_task"
-        case practiceTrials = "practice_trials", catchRate = "catch_rate"
+        case practiceTrials = "practice_trials", practiceModel = "practice_model", catchRate = "catch_rate"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +54,7 @@ public struct StudyDefinition: Codable, Sendable, Equatable {
         imagesPerParticipant = try c.decodeIfPresent(Int.self, forKey: .imagesPerParticipant) ?? 50
         participantsPerTask = try c.decodeIfPresent(Int.self, forKey: .participantsPerTask) ?? 50
         practiceTrials = try c.decodeIfPresent(Int.self, forKey: .practiceTrials) ?? 3
+        practiceModel = try c.decodeIfPresent(String.self, forKey: .practiceModel)
         catchRate = try c.decodeIfPresent(Double.self, forKey: .catchRate) ?? 0.1
         display = try c.decodeIfPresent(DisplaySpec.self, forKey: .display) ?? DisplaySpec()
         exclusions = try c.decodeIfPresent(ExclusionRules.self, forKey: .exclusions) ?? ExclusionRules()
@@ -60,6 +63,9 @@ public struct StudyDefinition: Codable, Sendable, Equatable {
         completion = try c.decodeIfPresent(CompletionSpec.self, forKey: .completion) ?? CompletionSpec()
         assignment = try c.decodeIfPresent(AssignmentSpec.self, forKey: .assignment) ?? AssignmentSpec()
     }
+
+    /// Device pixels per image pixel (validated to exist; the default when the legacy key is unusable).
+    public var displayScale: Int { display.scale(hrSize: hrSize) ?? DisplaySpec.defaultDevicePxPerImagePx }
 }
 
 public struct ImageSource: Codable, Sendable, Equatable {
@@ -154,24 +160,70 @@ public struct TaskSpec: Codable, Sendable, Equatable {
 }
 
 public struct DisplaySpec: Codable, Sendable, Equatable {
-    /// CSS pixels each image is drawn at (HR and LR alike).
-    public var imagePx: Int
+    /// Device (screen) pixels per image pixel: every stimulus is shown by pixel replication at exactly this
+    /// integer factor on every screen, whatever its devicePixelRatio or zoom. nil: from `imagePx`, else 2.
+    public var devicePxPerImagePx: Int?
+    /// Legacy key: the drawn size of an HR image, now read as device pixels; must be a whole multiple of
+    /// `hr_size` (`image_px: 256` with `hr_size: 128` means `device_px_per_image_px: 2`).
+    public var imagePx: Int?
     /// CSS pixels between images.
     public var gapPx: Int
     /// Fixation screen before each trial.
     public var fixationMs: Int
+    /// How the Task-1 input is drawn at the HR images' size.
+    public var input: InputRendering
+    /// The smallest browser window (CSS pixels) a participant may use: keeps phones out, whose tiny
+    /// physical pixels would show the images too small. The trial's own size may demand more.
+    public var minWindowWidth: Int
+    public var minWindowHeight: Int
+    /// The devicePixelRatios (screen scaling x browser zoom) at which the images are shown pixel-exact; any
+    /// other is asked to reset the zoom. Measured exact in Chromium: 1, 1.25, 2, 3 (not 1.1, 1.5, 1.75, 2.5).
+    public var allowedDPRs: [Double]
+    public static let exactDPRs: [Double] = [1, 1.25, 2, 3]
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case imagePx = "image_px", gapPx = "gap_px", fixationMs = "fixation_ms" }
+    public enum InputRendering: String, Codable, Sendable, CaseIterable {
+        /// The LR image with every pixel replicated (blocky, exactly the pixels the model received).
+        case pixelated
+        /// The bicubic upsample of the LR image to hr_size (what the SR models start from); needs a model of kind bicubic.
+        case bicubic
+    }
 
-    public init(imagePx: Int = 256, gapPx: Int = 32, fixationMs: Int = 500) {
-        self.imagePx = imagePx; self.gapPx = gapPx; self.fixationMs = fixationMs
+    public static let defaultDevicePxPerImagePx = 2
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case devicePxPerImagePx = "device_px_per_image_px", imagePx = "image_px", gapPx = "gap_px", fixationMs = "fixation_ms"
+        case input, minWindowWidth = "min_window_width", minWindowHeight = "min_window_height"
+        case allowedDPRs = "allowed_dprs"
+    }
+
+    public init(devicePxPerImagePx: Int? = nil, imagePx: Int? = nil, gapPx: Int = 32, fixationMs: Int = 500,
+                input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500,
+                allowedDPRs: [Double] = DisplaySpec.exactDPRs) {
+        self.devicePxPerImagePx = devicePxPerImagePx; self.imagePx = imagePx
+        self.gapPx = gapPx; self.fixationMs = fixationMs; self.input = input
+        self.minWindowWidth = minWindowWidth; self.minWindowHeight = minWindowHeight
+        self.allowedDPRs = allowedDPRs
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        imagePx = try c.decodeIfPresent(Int.self, forKey: .imagePx) ?? 256
+        devicePxPerImagePx = try c.decodeIfPresent(Int.self, forKey: .devicePxPerImagePx)
+        imagePx = try c.decodeIfPresent(Int.self, forKey: .imagePx)
         gapPx = try c.decodeIfPresent(Int.self, forKey: .gapPx) ?? 32
         fixationMs = try c.decodeIfPresent(Int.self, forKey: .fixationMs) ?? 500
+        input = try c.decodeIfPresent(InputRendering.self, forKey: .input) ?? .pixelated
+        minWindowWidth = try c.decodeIfPresent(Int.self, forKey: .minWindowWidth) ?? 900
+        minWindowHeight = try c.decodeIfPresent(Int.self, forKey: .minWindowHeight) ?? 500
+        allowedDPRs = try c.decodeIfPresent([Double].self, forKey: .allowedDPRs) ?? Self.exactDPRs
+    }
+
+    /// The integer device-pixel factor for a study with HR images of `hrSize` pixels, or nil when the legacy
+    /// `image_px` is not a whole multiple of `hrSize` (the validation reports that).
+    public func scale(hrSize: Int) -> Int? {
+        if let devicePxPerImagePx { return devicePxPerImagePx }
+        guard let imagePx else { return Self.defaultDevicePxPerImagePx }
+        guard hrSize > 0, imagePx >= hrSize, imagePx % hrSize == 0 else { return nil }
+        return imagePx / hrSize
     }
 }
 
@@ -258,6 +310,7 @@ public struct AnalysisSettings: Codable, Sendable, Equatable {
 
 public struct StudyTexts: Codable, Sendable, Equatable {
     public var consent: String
+    /// Extra instructions shown after the ones the page writes for each task from its question, exposure and keys.
     public var instructions: String
     public var completion: String
 
@@ -265,7 +318,7 @@ public struct StudyTexts: Codable, Sendable, Equatable {
 
     public init(
         consent: String = "You are invited to take part in a short study about image quality. It takes about 10 minutes. Your answers are recorded anonymously. You may stop at any time.",
-        instructions: String = "Two images appear side by side for 3 seconds, then disappear. Then choose one with F (left) or J (right), or click it. Answer quickly; there are no wrong answers.",
+        instructions: String = "",
         completion: String = "Thank you. Your answers are saved."
     ) {
         self.consent = consent; self.instructions = instructions; self.completion = completion

@@ -11,7 +11,9 @@
 /// - Left/right: within each sequence, each model's trials are split evenly between the sides, the odd ones
 ///   alternating, so both the sequence and each model within it differ by at most one.
 /// - Catch trials (ground truth against `DesignTrial.catchFoilModel`) are spread through the main trials,
-///   one per stretch of `k / catches` trials; practice trials (the same pair, with feedback) come first.
+///   one per stretch of `k / catches` trials; practice trials (with feedback) come first and pit the truth
+///   against the study's `practice_model` (main-like pairs), or against the catch foil when it has none.
+///   The random draws are the same either way, so a study without `practice_model` keeps its design.
 ///   Both use images the sequence does not show in main trials whenever there are enough.
 public enum TrialDesigner {
     public static func makeDesign<G: RandomNumberGenerator>(
@@ -24,6 +26,10 @@ public enum TrialDesigner {
             throw DesignError(field: "models", problem: "two models have the same id", fix: "give every model its own id")
         }
         let plan = try DesignPlan(definition: definition, imageCount: images.count, modelCount: models.count)
+        if let practiceModel = definition.practiceModel, !models.contains(practiceModel) {
+            throw DesignError(field: "practice_model", problem: "practice model `\(practiceModel)` has no outputs in this build",
+                              fix: "choose a model that runs, or remove `practice_model`")
+        }
         var sequences: [TrialSequence] = []
         for task in definition.tasks {
             var taskRNG = StudySeededGenerator(seed: rng.next())
@@ -32,7 +38,8 @@ public enum TrialDesigner {
             for (index, main) in mains.enumerated() {
                 let number = String(index)
                 let id = "\(task.id)-\(String(repeating: "0", count: max(0, width - number.count)))\(number)"
-                let trials = sequenceTrials(main: main, plan: plan, images: images, models: models, rng: &taskRNG)
+                let trials = sequenceTrials(main: main, plan: plan, images: images, models: models,
+                                            practiceModel: definition.practiceModel ?? DesignTrial.catchFoilModel, rng: &taskRNG)
                 sequences.append(TrialSequence(id: id, task: task.id, trials: trials))
             }
         }
@@ -83,7 +90,8 @@ public enum TrialDesigner {
     }
 
     static func sequenceTrials<G: RandomNumberGenerator>(
-        main: [Cell], plan: DesignPlan, images: [String], models: [String], rng: inout G
+        main: [Cell], plan: DesignPlan, images: [String], models: [String], practiceModel: String = DesignTrial.catchFoilModel,
+        rng: inout G
     ) -> [DesignTrial] {
         let sides = balancedSides(models: main.map(\.model), modelCount: models.count, rng: &rng)
         let mainTrials = rng.stableShuffled(Array(zip(main, sides))).map { cell, side in
@@ -107,7 +115,7 @@ public enum TrialDesigner {
         let practiceImages = take(plan.practiceTrials)
 
         let practice = zip(practiceImages, alternatingSides(plan.practiceTrials, rng: &rng)).map { image, side in
-            DesignTrial(kind: .practice, image: images[image], model: DesignTrial.catchFoilModel, modelSide: side)
+            DesignTrial(kind: .practice, image: images[image], model: practiceModel, modelSide: side)
         }
         let catches = zip(catchImages, alternatingSides(plan.catchTrials, rng: &rng)).map { image, side in
             DesignTrial(kind: .catch, image: images[image], model: DesignTrial.catchFoilModel, modelSide: side)

@@ -15,8 +15,15 @@ struct AdminAPI: Sendable {
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("/api/admin/progress") { request, _ in
             try self.authorize(request)
-            return JSONBody.response(try self.database.progress(manifest: self.manifest, now: self.now(),
-                                                                abandonAfter: self.abandonAfter))
+            let (database, manifest, now, abandonAfter) = (self.database, self.manifest, self.now(), self.abandonAfter)
+            return JSONBody.response(try await database.offRequestThreads {
+                try database.progress(manifest: manifest, now: now, abandonAfter: abandonAfter)
+            })
+        }
+        let live = AdminLiveAPI(manifest: manifest, database: database, abandonAfter: abandonAfter, now: now)
+        router.get("/api/admin/live") { request, _ in
+            try self.authorize(request)
+            return JSONBody.response(try await live.snapshot())
         }
         router.get("/api/admin/export") { request, _ in
             try self.authorize(request)
@@ -24,7 +31,8 @@ struct AdminAPI: Sendable {
             guard let export = ExportFormat(rawValue: format) else {
                 throw APIError(.badRequest, "format must be jsonl or csv")
             }
-            let trials = try self.database.answeredTrials(manifest: self.manifest)
+            let (database, manifest) = (self.database, self.manifest)
+            let trials = try await database.offRequestThreads { try database.answeredTrials(manifest: manifest) }
             let text = try export.render(trials, manifest: self.manifest)
             return Response(
                 status: .ok,

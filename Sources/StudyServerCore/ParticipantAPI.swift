@@ -124,7 +124,7 @@ struct ParticipantAPI: Sendable {
 
     /// The participant flags of a completed session, stored with it (the report recomputes the same).
     func storeFlags(session: SessionRecord) async throws {
-        let trials = try database.answeredTrials(manifest: catalog.manifest, session: session.token)
+        let trials = try await database.answeredTrials(manifest: catalog.manifest, session: session.token)
         let exclusions = Exclusions.apply(trials, rules: study.exclusions, exposureMs: study.exposureMs)
         let screen = exclusions.participants.first { $0.participant == session.participant }
         var flags: [ParticipantFlag: String] = [:]
@@ -160,7 +160,11 @@ struct ParticipantAPI: Sendable {
                          completion: study.texts.completion),
             exposureMs: study.exposureMs, exposureToleranceMs: study.exposureToleranceMs,
             fixationMs: study.display.fixationMs,
-            display: .init(imagePx: study.display.imagePx, gapPx: study.display.gapPx),
+            display: .init(imagePx: study.hrSize, inputPx: study.display.input == .bicubic ? study.hrSize : study.lrSize,
+                           devicePxPerImagePx: study.displayScale,
+                           inputRendering: study.display.input == .bicubic ? "upsampled" : "pixelated",
+                           gapPx: study.display.gapPx, minWindowW: study.display.minWindowWidth,
+                           minWindowH: study.display.minWindowHeight, allowedDPRs: study.display.allowedDPRs),
             trials: trials, answered: snapshot.answered,
             nextIndex: Self.nextIndex(trialCount: trials.count, answered: snapshot.answered),
             completed: session.completedAt != nil, completionCode: session.completionCode,

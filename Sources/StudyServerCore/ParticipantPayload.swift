@@ -33,10 +33,23 @@ struct SessionPayload: Encodable, Sendable {
         enum CodingKeys: String, CodingKey { case question, showInput = "show_input" }
     }
     struct Texts: Encodable, Sendable { var consent: String; var instructions: String; var completion: String }
+    /// Sizes for pixel-exact display: every image is `imagePx` image pixels shown at `devicePxPerImagePx` screen
+    /// pixels each; an input of `inputPx` pixels is replicated up to (at most) the same screen size.
+    /// `inputRendering` is `pixelated` or `upsampled`; it must not name a model.
     struct Display: Encodable, Sendable {
         var imagePx: Int
+        var inputPx: Int
+        var devicePxPerImagePx: Int
+        var inputRendering: String
         var gapPx: Int
-        enum CodingKeys: String, CodingKey { case imagePx = "image_px", gapPx = "gap_px" }
+        var minWindowW: Int
+        var minWindowH: Int
+        var allowedDPRs: [Double]
+        enum CodingKeys: String, CodingKey {
+            case imagePx = "image_px", inputPx = "input_px", devicePxPerImagePx = "device_px_per_image_px"
+            case inputRendering = "input_rendering", gapPx = "gap_px", minWindowW = "min_window_w", minWindowH = "min_window_h"
+            case allowedDPRs = "allowed_dprs"
+        }
     }
 
     var session: String

@@ -15,17 +15,19 @@ public enum ReportHTML {
         <html lang="en"><head><meta charset="utf-8">
         <title>Fool rates: \(esc(report.title))</title>
         <style>
-        body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1500px;color:#222;padding:0 1em}
+        body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1380px;color:#222;padding:0 1em}
+        .wide{max-width:100%;overflow-x:auto}
         table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}
-        th,td{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:right;white-space:nowrap}
+        th,td{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:right}
+        td{white-space:nowrap}
+        th{white-space:normal;vertical-align:bottom}
         th:first-child,td:first-child,table.pairs td:nth-child(2),table.pairs th:nth-child(2){text-align:left}
         th{background:#f4f4f4}
         .note{color:#a33}.muted{color:#666;font-size:.9em}
         .gallery{display:flex;flex-wrap:wrap;gap:1em;margin-bottom:1.5em}
         figure{margin:0;border:1px solid #ddd;padding:.4em;background:#fafafa}
-        figure img{width:96px;height:96px;image-rendering:auto;margin-right:2px}
-        figure img.lr{image-rendering:pixelated}
-        figcaption{font-size:.8em;max-width:300px}
+        figure img{image-rendering:pixelated;margin-right:2px;vertical-align:top}
+        figcaption{font-size:.8em;max-width:400px}
         </style></head><body>
         <h1>Fool rates: \(esc(report.title))</h1>
         <p class="muted">Study <code>\(esc(report.study))</code>. Main trials counted: \(report.exclusions.mainTrialsKept)
@@ -35,14 +37,19 @@ public enum ReportHTML {
         """)
         for note in report.notes { h.append("<p class=\"note\">\(esc(note))</p>") }
 
+        let questions = Dictionary(manifest.definition.tasks.map { ($0.id, $0.question) }, uniquingKeysWith: { a, _ in a })
+        func taskName(_ task: String) -> String { questions[task].map { "\($0) (\(task))" } ?? task }
+
         h.append("<h2>Figure 6: fool rates (\(level) primary intervals)</h2>")
-        h.append(ReportFigure.svg(report))
+        h.append("<p class=\"muted\">Bars show the fool rate with its primary interval and n, the trials counted; a model "
+            + "whose interval cannot be computed yet is marked “n too small” and drawn without a bar.</p>")
+        h.append("<div class=\"wide\">" + ReportFigure.svg(report, questions: questions) + "</div>")
 
         h.append("<h2>Fool rates and every interval</h2>")
         for task in report.tasks {
             let order: [IntervalMethod] = [.crossedCombined, .bootstrapPigeonhole, .bootstrapParticipants, .bootstrapImages,
                                            .wilsonNaive, .clopperPearsonNaive]
-            h.append("<h3>\(esc(task))</h3><table><tr><th>Model</th><th>Trials</th><th>Participants</th><th>Images</th>"
+            h.append("<h3>\(esc(taskName(task)))</h3><div class=\"wide\"><table><tr><th>Model</th><th>Trials</th><th>Participants</th><th>Images</th>"
                 + "<th>Fool rate</th>" + order.map { "<th title=\"\(esc($0.label))\">\(esc(header($0)))</th>" }.joined()
                 + "<th>p vs 50%</th><th>TOST ±\(Format.percent(s.equivalenceMargin, digits: 0))</th></tr>")
             var rowNotes: [String] = []
@@ -58,14 +65,14 @@ public enum ReportHTML {
                     + "<td>\(tost)</td></tr>")
                 rowNotes += row.notes.map { "\(row.label): \($0)" }
             }
-            h.append("</table>")
+            h.append("</table></div>")
             if !rowNotes.isEmpty {
                 h.append("<ul class=\"muted\">" + rowNotes.map { "<li>\(esc($0))</li>" }.joined() + "</ul>")
             }
             let pairs = report.pairwise.filter { $0.task == task }
             if !pairs.isEmpty {
                 h.append("<p>Pairwise differences (A − B, paired by image, Holm-adjusted within \(esc(task))):</p>")
-                h.append("<table class=\"pairs\"><tr><th>A</th><th>B</th><th>Paired images</th><th>Difference</th><th>Primary \(level)</th>"
+                h.append("<div class=\"wide\"><table class=\"pairs\"><tr><th>A</th><th>B</th><th>Paired images</th><th>Difference</th><th>Primary \(level)</th>"
                     + "<th>Pigeonhole \(level)</th><th>p</th><th>p (Holm)</th></tr>")
                 for p in pairs {
                     func ci(_ m: IntervalMethod) -> String {
@@ -76,7 +83,7 @@ public enum ReportHTML {
                         + "<td>\(p.pairedImages)</td><td>\(Format.percent(p.difference))</td><td>\(ci(.crossedCombined))</td>"
                         + "<td>\(ci(.bootstrapPigeonhole))</td><td>\(Format.pValue(p.pValue))</td><td>\(Format.pValue(p.pHolm))</td></tr>")
                 }
-                h.append("</table>")
+                h.append("</table></div>")
             }
             if let bias = report.positionBias.first(where: { $0.task == task }), bias.trials > 0 {
                 h.append("<p>Position bias: left chosen in \(Format.percent(bias.leftChoiceRate)) of \(bias.trials) trials; "
@@ -105,7 +112,14 @@ public enum ReportHTML {
         }
 
         h.append("<h2>Lowest and highest fool-rate images (Figure D.1)</h2>")
-        h.append("<p class=\"muted\">Ranked by the empirical-Bayes (beta-binomial) estimate. Each entry: LR input, model output, HR truth.</p>")
+        let definition = manifest.definition
+        let bicubic = manifest.models.first { $0.kind == .bicubic && $0.available }
+        let inputIsBicubic = definition.display.input == .bicubic && bicubic != nil
+        let inputFactor = max(1, definition.hrSize / max(definition.lrSize, 1))
+        let inputPx = inputIsBicubic ? definition.hrSize : definition.lrSize * inputFactor
+        h.append("<p class=\"muted\">Ranked by the empirical-Bayes (beta-binomial) estimate. Each entry: the input as "
+            + "participants saw it (tasks that show it) (\(inputIsBicubic ? "bicubic upsample" : "low resolution, pixels replicated")), model output, "
+            + "HR truth, all at native size (\(definition.hrSize) px, pixelated rendering).</p>")
         if report.extremes.isEmpty { h.append("<p>No images with answers yet.</p>") }
         var uriCache: [String: String] = [:]
         func uri(_ ref: StimulusRef?) -> String? {
@@ -116,17 +130,20 @@ public enum ReportHTML {
             uriCache[ref.file] = value
             return value
         }
-        func img(_ ref: StimulusRef?, _ alt: String, lr: Bool = false) -> String {
+        func img(_ ref: StimulusRef?, _ alt: String, size: Int) -> String {
             guard let source = uri(ref) else { return "<span class=\"note\">[\(esc(alt)) missing]</span>" }
-            return "<img\(lr ? " class=\"lr\"" : "") alt=\"\(esc(alt))\" src=\"\(source)\">"
+            return "<img alt=\"\(esc(alt))\" width=\"\(size)\" height=\"\(size)\" src=\"\(source)\">"
         }
         for e in report.extremes {
             for (title, rows) in [("lowest", e.lowest), ("highest", e.highest)] where !rows.isEmpty {
-                h.append("<h3>\(esc(e.task)): \(esc(ReportText.label(report, e.model))), \(title)</h3><div class=\"gallery\">")
+                h.append("<h3>\(esc(taskName(e.task))): \(esc(ReportText.label(report, e.model))), \(title)</h3><div class=\"gallery\">")
                 for r in rows {
                     let image = manifest.image(r.image)
                     let output = manifest.output(image: r.image, model: r.model)?.stimulus
-                    h.append("<figure>\(img(image?.lr, "LR", lr: true))\(img(output, "output"))\(img(image?.hr, "HR"))"
+                    let input = inputIsBicubic ? bicubic.flatMap { manifest.output(image: r.image, model: $0.id)?.stimulus } : image?.lr
+                    let size = definition.hrSize
+                    let shownInput = manifest.task(e.task)?.showInput ?? true ? img(input, "input", size: inputPx) : ""
+                    h.append("<figure>\(shownInput)\(img(output, "output", size: size))\(img(image?.hr, "HR", size: size))"
                         + "<figcaption>\(esc(r.image)): fooled \(r.fooled)/\(r.trials) (\(Format.percent(r.foolRate, digits: 0))); "
                         + "EB \(Format.percent(r.shrunken, digits: 0))</figcaption></figure>")
                 }
@@ -165,13 +182,19 @@ public enum ReportHTML {
     }
 }
 
-/// The paper's Figure 6: one panel per task, a bar per model with its primary interval as a whisker,
-/// and the 50% line a photo-realistic model would reach.
+/// The paper's Figure 6: one panel per task titled by its question, a bar per model with its primary interval
+/// as a whisker and n under it, and the 50% line a photo-realistic model would reach. A model without a
+/// primary interval gets no bar, only "n too small".
 enum ReportFigure {
-    static func svg(_ report: FoolRateReport) -> String {
-        let panelWidth = 80.0 + 70.0 * Double(max(report.models.count, 1))
-        let panelHeight = 300.0, top = 30.0, bottom = 70.0, left = 50.0
-        let plotHeight = panelHeight - top - bottom
+    static func svg(_ report: FoolRateReport, questions: [String: String] = [:]) -> String {
+        let slot = 110.0
+        let panelWidth = max(340.0, 80.0 + slot * Double(max(report.models.count, 1)))
+        let titleLines = report.tasks.map { wrap(questions[$0] ?? $0, width: Int(panelWidth / 7)) }
+        let labelLines = report.models.map { wrap($0.label, width: 16) }
+        let top = 24.0 + 15.0 * Double(titleLines.map(\.count).max() ?? 1)
+        let bottom = 50.0 + 13.0 * Double(labelLines.map(\.count).max() ?? 1)
+        let plotHeight = 220.0, left = 50.0
+        let panelHeight = top + plotHeight + bottom
         let highest = report.foolRates.compactMap { $0.interval(report.settings.primaryMethod)?.high ?? $0.foolRate }.max() ?? 0
         let yMax = max(0.6, (min(1, highest) * 10).rounded(.up) / 10)
         func y(_ v: Double) -> Double { top + plotHeight * (1 - min(max(v, 0), yMax) / yMax) }
@@ -183,7 +206,7 @@ enum ReportFigure {
         for (t, task) in report.tasks.enumerated() {
             let x0 = Double(t) * panelWidth
             g.append("<g transform=\"translate(\(n(x0)),0)\">")
-            g.append("<text x=\"\(n(panelWidth / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(ReportHTML.esc(task))</text>")
+            g.append(lines(titleLines[t], x: panelWidth / 2, y: 18, step: 15, attributes: "text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\""))
             var tick = 0.0
             while tick <= yMax + 1e-9 {
                 g.append("<line x1=\"\(n(left))\" x2=\"\(n(panelWidth - 10))\" y1=\"\(n(y(tick)))\" y2=\"\(n(y(tick)))\" stroke=\"#eee\"/>")
@@ -191,21 +214,27 @@ enum ReportFigure {
                 tick += 0.1
             }
             g.append("<line x1=\"\(n(left))\" x2=\"\(n(panelWidth - 10))\" y1=\"\(n(y(0.5)))\" y2=\"\(n(y(0.5)))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>")
-            g.append("<text x=\"\(n(panelWidth - 12))\" y=\"\(n(y(0.5) - 4))\" text-anchor=\"end\" fill=\"#666\">photo-realistic (50%)</text>")
+            g.append("<text x=\"\(n(panelWidth - 12))\" y=\"\(n(y(0.5) - 4))\" text-anchor=\"end\" fill=\"#555\">photo-realistic (50%)</text>")
             for (m, model) in report.models.enumerated() {
-                let cx = left + 35 + 70 * Double(m)
+                let cx = left + slot / 2 + slot * Double(m)
                 let color = colors[m % colors.count]
-                g.append("<text x=\"\(n(cx))\" y=\"\(n(panelHeight - bottom + 16))\" text-anchor=\"middle\">\(ReportHTML.esc(short(model.label)))</text>")
+                g.append(lines(labelLines[m], x: cx, y: top + plotHeight + 16, step: 13, attributes: "text-anchor=\"middle\""))
+                let below = top + plotHeight + 18 + 13 * Double(labelLines[m].count)
                 guard let row = report.row(task: task, model: model.id), let rate = row.foolRate else {
                     g.append("<text x=\"\(n(cx))\" y=\"\(n(y(0) - 6))\" text-anchor=\"middle\" fill=\"#a33\">no trials</text>")
                     continue
                 }
-                g.append("<rect x=\"\(n(cx - 22))\" y=\"\(n(y(rate)))\" width=\"44\" height=\"\(n(y(0) - y(rate)))\" fill=\"\(color)\">"
-                    + "<title>\(ReportHTML.esc(model.label)): \(Format.percent(rate)) of \(row.trials) trials</title></rect>")
-                if let ci = row.interval(report.settings.primaryMethod) {
-                    g.append("<path d=\"M\(n(cx)) \(n(y(ci.low)))V\(n(y(ci.high)))M\(n(cx - 8)) \(n(y(ci.low)))h16M\(n(cx - 8)) \(n(y(ci.high)))h16\" stroke=\"#222\" stroke-width=\"1.5\" fill=\"none\"/>")
+                guard let ci = row.interval(report.settings.primaryMethod) else {
+                    g.append("<text x=\"\(n(cx))\" y=\"\(n(y(0) - 6))\" text-anchor=\"middle\" fill=\"#a33\">n too small</text>")
+                    g.append("<text x=\"\(n(cx))\" y=\"\(n(below))\" text-anchor=\"middle\" fill=\"#444\">"
+                        + "\(Format.percent(rate)), n=\(row.trials)</text>")
+                    continue
                 }
-                g.append("<text x=\"\(n(cx))\" y=\"\(n(panelHeight - bottom + 30))\" text-anchor=\"middle\" fill=\"#444\">\(Format.percent(rate))</text>")
+                g.append("<rect x=\"\(n(cx - 22))\" y=\"\(n(y(rate)))\" width=\"44\" height=\"\(n(y(0) - y(rate)))\" fill=\"\(color)\">"
+                    + "<title>\(ReportHTML.esc(model.label)): \(Format.percent(rate)) of \(row.trials) trials, interval "
+                    + "\(Format.percent(ci.low)) – \(Format.percent(ci.high))</title></rect>")
+                g.append("<path d=\"M\(n(cx)) \(n(y(ci.low)))V\(n(y(ci.high)))M\(n(cx - 8)) \(n(y(ci.low)))h16M\(n(cx - 8)) \(n(y(ci.high)))h16\" stroke=\"#222\" stroke-width=\"1.5\" fill=\"none\"/>")
+                g.append("<text x=\"\(n(cx))\" y=\"\(n(below))\" text-anchor=\"middle\" fill=\"#444\">\(Format.percent(rate)), n=\(row.trials)</text>")
             }
             g.append("<line x1=\"\(n(left))\" x2=\"\(n(left))\" y1=\"\(n(top))\" y2=\"\(n(y(0)))\" stroke=\"#444\"/>")
             g.append("<text transform=\"translate(12,\(n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">fool rate</text>")
@@ -217,5 +246,29 @@ enum ReportFigure {
 
     static func n(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    static func short(_ label: String) -> String { label.count > 12 ? String(label.prefix(11)) + "…" : label }
+    /// A `<text>` of several lines (full text, escaped), one `<tspan>` per line.
+    static func lines(_ lines: [String], x: Double, y: Double, step: Double, attributes: String) -> String {
+        let spans = lines.enumerated().map { i, line in
+            "<tspan x=\"\(n(x))\" dy=\"\(i == 0 ? "0" : n(step))\">\(ReportHTML.esc(line))</tspan>"
+        }.joined()
+        return "<text x=\"\(n(x))\" y=\"\(n(y))\" \(attributes)>\(spans)</text>"
+    }
+
+    /// Words greedily packed into lines of at most `width` characters (a longer word gets its own line, whole).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var result: [String] = []
+        var current = ""
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            if current.isEmpty {
+                current = String(word)
+            } else if current.count + 1 + word.count <= width {
+                current += " " + word
+            } else {
+                result.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { result.append(current) }
+        return result.isEmpty ? [""] : result
+    }
 }

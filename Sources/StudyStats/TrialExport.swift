@@ -29,24 +29,35 @@ public struct TrialExportRow: Codable, Sendable, Equatable {
     public var lrSHA256: String?
     /// The non-truth image shown: the model output, or the catch foil.
     public var stimulusSHA256: String?
+    /// The browser window (CSS px), its devicePixelRatio, the drawn image width in screen pixels and the
+    /// effective screen pixels per image pixel (rendered_px / hr_size).
+    public var windowW: Int?
+    public var windowH: Int?
+    public var dpr: Double?
+    public var renderedPx: Double?
+    public var devicePxPerImagePx: Double?
 
     enum CodingKeys: String, CodingKey {
         case participant, session, sequence, task, kind, image, model, choice, fooled, frames, flagged, flags, counts
         case trialIndex = "trial_index", modelSide = "model_side", responseMs = "response_ms", exposureMs = "exposure_ms"
         case sessionComplete = "session_complete", answeredAt = "answered_at", excludedBy = "excluded_by"
         case hrSHA256 = "hr_sha256", lrSHA256 = "lr_sha256", stimulusSHA256 = "stimulus_sha256"
+        case windowW = "window_w", windowH = "window_h", dpr, renderedPx = "rendered_px"
+        case devicePxPerImagePx = "device_px_per_image_px"
     }
 
     public static let columns = ["participant", "session", "sequence", "task", "trial_index", "kind", "image", "model",
                                  "model_side", "choice", "fooled", "response_ms", "exposure_ms", "frames", "flagged",
                                  "flags", "session_complete", "answered_at", "excluded_by", "counts", "hr_sha256",
-                                 "lr_sha256", "stimulus_sha256"]
+                                 "lr_sha256", "stimulus_sha256", "window_w", "window_h", "dpr", "rendered_px",
+                                 "device_px_per_image_px"]
 
     var csvFields: [String] {
         [participant, session, sequence, task, "\(trialIndex)", kind, image, model, modelSide, choice, "\(fooled)",
          CSV.number(responseMs), exposureMs.map(CSV.number) ?? "", frames.map { "\($0)" } ?? "", "\(flagged)", flags,
          "\(sessionComplete)", answeredAt ?? "", excludedBy ?? "", "\(counts)", hrSHA256 ?? "", lrSHA256 ?? "",
-         stimulusSHA256 ?? ""]
+         stimulusSHA256 ?? "", windowW.map { "\($0)" } ?? "", windowH.map { "\($0)" } ?? "", dpr.map(CSV.number) ?? "",
+         renderedPx.map(CSV.number) ?? "", devicePxPerImagePx.map(CSV.number) ?? ""]
     }
 
     /// Every key present, missing values as null.
@@ -64,6 +75,9 @@ public struct TrialExportRow: Codable, Sendable, Equatable {
         try c.encode(excludedBy, forKey: .excludedBy); try c.encode(counts, forKey: .counts)
         try c.encode(hrSHA256, forKey: .hrSHA256); try c.encode(lrSHA256, forKey: .lrSHA256)
         try c.encode(stimulusSHA256, forKey: .stimulusSHA256)
+        try c.encode(windowW, forKey: .windowW); try c.encode(windowH, forKey: .windowH)
+        try c.encode(dpr, forKey: .dpr); try c.encode(renderedPx, forKey: .renderedPx)
+        try c.encode(devicePxPerImagePx, forKey: .devicePxPerImagePx)
     }
 }
 
@@ -84,7 +98,9 @@ public enum TrialExport {
                 exposureMs: t.exposureMs, frames: t.frames, flagged: t.flagged, flags: t.flags.joined(separator: ";"),
                 sessionComplete: t.sessionComplete, answeredAt: t.answeredAt, excludedBy: reason?.rawValue,
                 counts: t.kind == .main && reason == nil, hrSHA256: image?.hr.sha256, lrSHA256: image?.lr.sha256,
-                stimulusSHA256: stimulus)
+                stimulusSHA256: stimulus, windowW: t.screen?.windowW, windowH: t.screen?.windowH, dpr: t.screen?.dpr,
+                renderedPx: t.screen?.renderedPx,
+                devicePxPerImagePx: t.screen?.devicePxPerImagePx(imagePx: manifest.definition.hrSize))
         }
     }
 

@@ -5,18 +5,37 @@ import StudyKit
 extension StudyDatabase {
     /// Every recorded answer joined with its design trial from the manifest (practice and catch included,
     /// `kind` says which), in the order answers were received.
-    public func answeredTrials(manifest: Manifest, session: String? = nil) throws -> [AnsweredTrial] {
+    public func answeredTrials(manifest: Manifest) throws -> [AnsweredTrial] {
+        let path = self.path
+        return try pool.read { db in
+            try Self.decodeAnsweredTrials(rows: try Row.fetchAll(db, sql: Self.answeredTrialsSQL), manifest: manifest, path: path)
+        }
+    }
+
+    /// One session's answered trials; async, so that a request handler never blocks a thread on the database.
+    public func answeredTrials(manifest: Manifest, session: String) async throws -> [AnsweredTrial] {
+        let path = self.path
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: Self.answeredTrialsSQL(where: "WHERE answer.session = ?"), arguments: [session])
+            return try Self.decodeAnsweredTrials(rows: rows, manifest: manifest, path: path)
+        }
+    }
+
+    static func answeredTrialsSQL(where filter: String = "") -> String {
+        """
+        SELECT answer.*, session.participant AS participant, session.sequence AS sequence,
+               session.task AS task, session.completed_at AS completed_at
+        FROM answer JOIN session ON session.token = answer.session
+        \(filter)
+        ORDER BY answer.id
+        """
+    }
+
+    static var answeredTrialsSQL: String { answeredTrialsSQL() }
+
+    private static func decodeAnsweredTrials(rows: [Row], manifest: Manifest, path: String) throws -> [AnsweredTrial] {
         var sequences: [String: TrialSequence] = [:]
         for sequence in manifest.design.sequences { sequences[sequence.id] = sequence }
-        let rows = try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT answer.*, session.participant AS participant, session.sequence AS sequence,
-                       session.task AS task, session.completed_at AS completed_at
-                FROM answer JOIN session ON session.token = answer.session
-                WHERE ? IS NULL OR answer.session = ?
-                ORDER BY answer.id
-                """, arguments: [session, session])
-        }
         let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         return try rows.map { row in
             let answer = try AnswerRecord(row: row)
@@ -37,7 +56,9 @@ extension StudyDatabase {
                 modelSide: trial.modelSide, choice: choice, responseMs: answer.responseMs,
                 exposureMs: answer.exposureMs, frames: answer.frames, flagged: !flags.isEmpty,
                 sessionComplete: completedAt != nil, flags: flags, answeredAt: answer.receivedAt.formatted(iso),
-                servedAt: answer.servedAt?.timeIntervalSince1970, receivedAt: answer.receivedAt.timeIntervalSince1970)
+                servedAt: answer.servedAt?.timeIntervalSince1970, receivedAt: answer.receivedAt.timeIntervalSince1970,
+                screen: AnswerScreen(windowW: answer.windowW, windowH: answer.windowH, dpr: answer.dpr,
+                                     renderedPx: answer.renderedPx))
         }
     }
 }

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+
+import { cellMatrix, formatInterval, formatPercent, sessionRows } from '../../Public/js/live-view.js';
+
+test('intervals say why they are missing', () => {
+  assert.equal(formatPercent(0.4123), '41.2%');
+  assert.equal(formatPercent(null), '-');
+  assert.equal(formatInterval({ trials: 0, low: null, high: null }), 'no trials yet');
+  assert.equal(formatInterval({ trials: 3, low: null, high: null }), 'n too small');
+  assert.equal(formatInterval({ trials: 30, low: 0.2, high: 0.5 }), '20.0% – 50.0%');
+});
+
+test('cells become an image x model matrix per task', () => {
+  const live = {
+    progress: [{ task: 't1', active: 1, complete: 2, abandoned: 0, handed_out: 3, sequences: 4, answers: 9 }],
+    cells: [
+      { task: 't1', model: 'a', label: 'A', image: 'x', answered: 1, planned: 2 },
+      { task: 't1', model: 'b', label: 'B', image: 'y', answered: 2, planned: 2 },
+      { task: 't2', model: 'a', label: 'A', image: 'x', answered: 0, planned: 1 },
+    ],
+  };
+  const [t1, t2] = cellMatrix(live);
+  assert.equal(t1.task, 't1');
+  assert.deepEqual(t1.models.map((m) => m.label), ['A', 'B']);
+  assert.deepEqual(t1.rows, [
+    { image: 'x', cells: [{ answered: 1, planned: 2 }, null] },
+    { image: 'y', cells: [null, { answered: 2, planned: 2 }] },
+  ]);
+  assert.equal(t2.rows.length, 1);
+  assert.deepEqual(sessionRows(live)[0], { task: 't1', active: 1, complete: 2, abandoned: 0, handedOut: 3, sequences: 4, answers: 9 });
+});
