@@ -8,8 +8,11 @@ final class InterruptionAndLiveTests: XCTestCase {
     func testInterruptedAnswersAreFlaggedAndBadReasonsRefused() async throws {
         let study = try TestStudy()
         defer { study.remove() }
-        let server = try await RunningServer.start(study)
+        let clock = TestClock()
+        let server = try await RunningServer.start(study, clock: clock)
         let participant = try await Participant.start(server.client, body: ["pid": "p1"])
+        try await participant.show(0, clock: clock)
+        try await participant.show(1, clock: clock)
         var body = TestStudy.answer(index: 0, key: "key-interrupted-0")
         body["interruption"] = "reload"
         let reply = try await server.client.post("/api/sessions/\(participant.token)/answers", json: body)
@@ -51,17 +54,26 @@ final class InterruptionAndLiveTests: XCTestCase {
     func testLiveSnapshotNeedsTheTokenAndReportsProgressFlagsAndRates() async throws {
         let study = try TestStudy()
         defer { study.remove() }
-        let server = try await RunningServer.start(study)
+        let clock = TestClock()
+        let server = try await RunningServer.start(study, clock: clock)
         for headers in [[:], ["Authorization": "Bearer wrong"]] {
             let reply = try await server.client.get("/api/admin/live", headers: headers)
             XCTAssertEqual(reply.status, 401)
         }
         let auth = ["Authorization": "Bearer \(RunningServer.adminToken)"]
+        // "done" takes the study as a person does (images fetched, a person's pace); "bot" answers two trials
+        // without fetching any image.
         let done = try await Participant.start(server.client, body: ["pid": "done"])
-        try await done.answerAll()
+        let sequence = try await unwrapSession(server.server.database, done.token).session.sequence
+        let design = try XCTUnwrap(study.manifest.design.sequence(sequence))
+        for index in done.trials.indices {
+            try await done.show(index, clock: clock)
+            let truth = design.trials[index].modelSide.other.rawValue
+            _ = try await done.answer(index, choice: design.trials[index].kind == .catch ? truth : (index % 2 == 0 ? "left" : "right"))
+        }
         _ = try await done.complete()
-        let hidden = try await Participant.start(server.client, body: ["pid": "hidden"])
-        _ = try await hidden.answer(0, visibilityLost: true)
+        let bot = try await Participant.start(server.client, body: ["pid": "bot"])
+        _ = try await bot.answer(0, visibilityLost: true)
 
         let reply = try await server.client.get("/api/admin/live", headers: auth)
         XCTAssertEqual(reply.status, 200, reply.text)
@@ -76,11 +88,14 @@ final class InterruptionAndLiveTests: XCTestCase {
         XCTAssertEqual(cells.compactMap { $0["answered"] as? Int }.reduce(0, +), 4)
         XCTAssertTrue(cells.allSatisfy { ($0["label"] as? String)?.isEmpty == false })
         let flagged = try XCTUnwrap(live["flagged"] as? [[String: Any]])
-        // Both scripts answered without fetching a single image: the participant flags say so.
-        XCTAssertEqual(flagged.compactMap { $0["participant"] as? String }, ["done", "hidden"])
-        let hiddenReasons = try XCTUnwrap(flagged.last?["reasons"] as? [String])
-        XCTAssertTrue(hiddenReasons.contains { $0.hasPrefix("unseen_answers: 1 of 1") }, "\(hiddenReasons)")
-        XCTAssertEqual(flagged.last?["excluded"] as? Bool, true)
+        XCTAssertEqual(flagged.compactMap { $0["participant"] as? String }, [], "practice answers raise no flag: \(flagged)")
+        _ = try await bot.answer(1)
+        let later = try await server.client.get("/api/admin/live", headers: auth).json()
+        let flaggedLater = try XCTUnwrap(later["flagged"] as? [[String: Any]])
+        XCTAssertEqual(flaggedLater.compactMap { $0["participant"] as? String }, ["bot"])
+        let reasons = try XCTUnwrap(flaggedLater.first?["reasons"] as? [String])
+        XCTAssertTrue(reasons.contains { $0.hasPrefix("unseen_answers: 1 of 1") }, "\(reasons)")
+        XCTAssertEqual(flaggedLater.first?["excluded"] as? Bool, true)
         let rates = try XCTUnwrap(live["fool_rates"] as? [[String: Any]])
         XCTAssertFalse(rates.isEmpty)
         XCTAssertTrue(rates.contains { ($0["trials"] as? Int ?? 0) > 0 })
