@@ -5,28 +5,20 @@ the width, and the galleries show the images at native size with pixelated rende
 from __future__ import annotations
 
 import subprocess
-import uuid
 from pathlib import Path
 
-ANSWER = {"response_ms": 812.0, "exposure_ms": 3000.2, "frames": 180, "visibility_lost": False, "focus_lost": False,
-          "window_w": 1440, "window_h": 900, "dpr": 1, "rendered_px": 256}
+import scripted
 
-
-def take_the_study(server, pid: str) -> None:
-    status, session = server.request("POST", "/api/sessions", {"pid": pid})
-    assert status == 201, session
-    token = session["session"]
-    for trial in session["trials"]:
-        choice = "left" if (trial["index"] + len(pid)) % 3 == 0 else "right"
-        status, body = server.request("POST", f"/api/sessions/{token}/answers",
-                                      {**ANSWER, "key": str(uuid.uuid4()), "index": trial["index"], "choice": choice})
-        assert status == 200, body
+def take_the_study(server, *pids: str) -> None:
+    """The participants take the study side by side as the page would (images fetched, a person's pace)."""
+    sessions = [scripted.start(server, pid) for pid in pids]
+    scripted.run_sessions(server, sessions, lambda session, trial, images:
+                          "left" if (trial["index"] + len(session["participant"])) % 3 == 0 else "right")
 
 
 def test_html_report_shows_intervals_names_and_native_galleries(browser, server, studyserver, built_study, tmp_path,
                                                                screenshots):
-    for pid in ("r-a", "r-bb", "r-ccc", "r-dddd"):
-        take_the_study(server, pid)
+    take_the_study(server, "r-a", "r-bb", "r-ccc", "r-dddd")
     output = tmp_path / "report.html"
     result = subprocess.run([str(studyserver), "report", "--study", str(built_study), "--db", str(server.database),
                              "--format", "html", "--bootstrap", "200", "--output", str(output)],
