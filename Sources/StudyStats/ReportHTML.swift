@@ -99,6 +99,32 @@ public enum ReportHTML {
             h.append("<tr><td>\(r.rule.rawValue)</td><td>\(esc(r.description))</td><td>\(r.mainTrials)</td><td>\(r.participants)</td></tr>")
         }
         h.append("</table>")
+        h.append("<h2>Flagged participants</h2><p class=\"muted\">Every participant with a flag, excluded or not "
+            + "(\(report.flaggedParticipants.filter(\.excluded).count) of \(report.flaggedParticipants.count) excluded).</p>")
+        if report.flaggedParticipants.isEmpty {
+            h.append("<p>No participant is flagged.</p>")
+        } else {
+            h.append("<table><tr><th>Participant</th><th>Tasks</th><th>Answers</th><th>Excluded</th><th>Flags (why)</th></tr>")
+            for p in report.flaggedParticipants {
+                let why = p.reasons.map { "<b>\($0.flag.rawValue)</b>: \(esc($0.detail))" }.joined(separator: "<br>")
+                h.append("<tr><td>\(esc(p.participant))</td><td>\(esc(p.tasks.joined(separator: " ")))</td><td>\(p.answers)</td>"
+                    + "<td>\(p.excluded ? "yes" : "no")</td><td>\(why)</td></tr>")
+            }
+            h.append("</table>")
+        }
+        h.append("<h2>Fool rates with and without exclusions</h2>")
+        h.append("<table><tr><th>Task</th><th>Model</th><th>With exclusions</th><th>Trials</th><th>Without exclusions</th><th>Trials</th></tr>")
+        for row in report.foolRates {
+            guard let raw = report.foolRatesWithoutExclusions.first(where: { $0.task == row.task && $0.model == row.model }),
+                  raw.trials > 0 || row.trials > 0 else { continue }
+            func rate(_ r: FoolRateRow) -> String {
+                guard let c = r.interval(.crossedCombined) else { return Format.percent(r.foolRate) }
+                return "\(Format.percent(r.foolRate)) [\(Format.percent(c.low)), \(Format.percent(c.high))]"
+            }
+            h.append("<tr><td>\(esc(taskName(row.task)))</td><td>\(esc(row.label))</td><td>\(rate(row))</td><td>\(row.trials)</td>"
+                + "<td>\(rate(raw))</td><td>\(raw.trials)</td></tr>")
+        }
+        h.append("</table>")
         h.append("<h2>Catch-trial accuracy per participant</h2>")
         if report.catchAccuracy.isEmpty {
             h.append("<p>No participants yet.</p>")

@@ -109,3 +109,17 @@ def test_a_script_answering_faster_than_a_person_is_flagged_and_excluded(server,
     assert text.returncode == 0, text.stderr
     assert "Flagged participants: 2, 2 of them excluded" in text.stdout
     assert "fast-blind" in text.stdout and "unseen_answers" in text.stdout
+
+
+def test_the_html_report_lists_flagged_participants_and_both_fool_rates(server, studyserver, built_study, tmp_path):
+    blind = scripted.start(server, "html-blind-bot")
+    for trial in blind["trials"]:
+        scripted.answer(server, blind, trial["index"], "left")
+    output = tmp_path / "report.html"
+    result = subprocess.run([str(studyserver), "report", "--study", str(built_study), "--db", str(server.database),
+                             "--format", "html", "--bootstrap", "200", "--output", str(output)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    html = output.read_text()
+    assert "<h2>Flagged participants</h2>" in html and "html-blind-bot" in html and "unseen_answers" in html
+    assert "<h2>Fool rates with and without exclusions</h2>" in html
