@@ -70,6 +70,28 @@ final class AssignmentTests: XCTestCase {
         try await server.stop()
     }
 
+    func testPollingWithoutAnsweringDoesNotHoldASequence() async throws {
+        let study = try TestStudy(sequencesPerTask: 3)
+        defer { study.remove() }
+        let clock = TestClock()
+        let server = try await RunningServer.start(study, clock: clock, abandonAfterMinutes: 30)
+        var participants: [Participant] = []
+        for number in 0..<6 { participants.append(try await Participant.start(server.client, body: ["pid": "h\(number)"])) }
+        let squatter = participants[0]
+        let squatted = try await unwrapSession(server.server.database, squatter.token).session.sequence
+        for minute in stride(from: 5, through: 35, by: 5) {
+            clock.advance(minutes: 5)
+            // The squatter keeps its session alive by reading it and posting events, but never answers.
+            _ = try await server.client.get("/api/sessions/\(squatter.token)")
+            _ = try await server.client.post("/api/sessions/\(squatter.token)/events", json: ["kind": "ping"])
+            if minute == 20 { for participant in participants.dropFirst() { _ = try await participant.answer(0) } }
+        }
+        let newcomer = try await Participant.start(server.client, body: ["pid": "newcomer"])
+        let sequence = try await unwrapSession(server.server.database, newcomer.token).session.sequence
+        XCTAssertEqual(sequence, squatted, "a session that does not progress releases its sequence")
+        try await server.stop()
+    }
+
     func testChooseIsPureAndPrefersLeastTakenThenLessBusyTask() {
         typealias C = SequenceAssignment.Candidate
         XCTAssertNil(SequenceAssignment.choose([]))
