@@ -102,6 +102,23 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
     }
 
     public func row(task: String, model: String) -> FoolRateRow? { foolRates.first { $0.task == task && $0.model == model } }
+
+    /// Every task and model with trials, its fool rate with the exclusions beside the one without them.
+    public var exclusionComparison: [(with: FoolRateRow, without: FoolRateRow)] {
+        foolRates.compactMap { row in
+            guard let raw = foolRatesWithoutExclusions.first(where: { $0.task == row.task && $0.model == row.model }),
+                  raw.trials > 0 || row.trials > 0 else { return nil }
+            return (row, raw)
+        }
+    }
+}
+
+extension FoolRateRow {
+    /// "48.2% [41.0%, 55.5%]": the rate and its primary interval, for tables.
+    public var rateWithPrimaryInterval: String {
+        guard let c = interval(.crossedCombined) else { return Format.percent(foolRate) }
+        return "\(Format.percent(foolRate)) [\(Format.percent(c.low)), \(Format.percent(c.high))]"
+    }
 }
 
 public struct ReportModel: Codable, Sendable, Equatable {

@@ -114,15 +114,9 @@ public enum ReportHTML {
         }
         h.append("<h2>Fool rates with and without exclusions</h2>")
         h.append("<table><tr><th>Task</th><th>Model</th><th>With exclusions</th><th>Trials</th><th>Without exclusions</th><th>Trials</th></tr>")
-        for row in report.foolRates {
-            guard let raw = report.foolRatesWithoutExclusions.first(where: { $0.task == row.task && $0.model == row.model }),
-                  raw.trials > 0 || row.trials > 0 else { continue }
-            func rate(_ r: FoolRateRow) -> String {
-                guard let c = r.interval(.crossedCombined) else { return Format.percent(r.foolRate) }
-                return "\(Format.percent(r.foolRate)) [\(Format.percent(c.low)), \(Format.percent(c.high))]"
-            }
-            h.append("<tr><td>\(esc(taskName(row.task)))</td><td>\(esc(row.label))</td><td>\(rate(row))</td><td>\(row.trials)</td>"
-                + "<td>\(rate(raw))</td><td>\(raw.trials)</td></tr>")
+        for (row, raw) in report.exclusionComparison {
+            h.append("<tr><td>\(esc(taskName(row.task)))</td><td>\(esc(row.label))</td><td>\(row.rateWithPrimaryInterval)</td>"
+                + "<td>\(row.trials)</td><td>\(raw.rateWithPrimaryInterval)</td><td>\(raw.trials)</td></tr>")
         }
         h.append("</table>")
         h.append("<h2>Catch-trial accuracy per participant</h2>")

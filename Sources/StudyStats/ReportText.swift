@@ -93,14 +93,8 @@ public enum ReportText {
         out.append("")
         out.append("Fool rates with and without exclusions (primary \(levelText) interval):")
         var wt = [["Task", "Model", "With exclusions", "Trials", "Without exclusions", "Trials"]]
-        for row in report.foolRates {
-            guard let raw = report.foolRatesWithoutExclusions.first(where: { $0.task == row.task && $0.model == row.model }),
-                  raw.trials > 0 || row.trials > 0 else { continue }
-            func rate(_ r: FoolRateRow) -> String {
-                guard let c = r.interval(.crossedCombined) else { return Format.percent(r.foolRate) }
-                return "\(Format.percent(r.foolRate)) [\(Format.percent(c.low)), \(Format.percent(c.high))]"
-            }
-            wt.append([row.task, row.label, rate(row), "\(row.trials)", rate(raw), "\(raw.trials)"])
+        for (row, raw) in report.exclusionComparison {
+            wt.append([row.task, row.label, row.rateWithPrimaryInterval, "\(row.trials)", raw.rateWithPrimaryInterval, "\(raw.trials)"])
         }
         out.append(contentsOf: TextTable.render(wt, left: [0, 1]))
 
