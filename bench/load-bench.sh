@@ -7,7 +7,7 @@
 #   bench/load-bench.sh [N ...]        env: STUDYSERVER_BIN (default: release build if present, else debug),
 #                                           MAX_SECONDS (default 300), CRASH_N (default 500, 0 = skip),
 #                                           PACED_N (default 2000, 0 = skip), THINK_MS (default 3500),
-#                                           BACKUP_N (default 500, 0 = skip)
+#                                           BACKUP_N (default 500, 0 = skip), BACKUP_AT_ANSWERS (default 3000)
 # Unpaced runs answer as fast as the server allows (throughput); the paced run gives each participant a
 # person's rhythm (THINK_MS per trial: fixation, 3 s exposure, decision) to show latency at realistic load.
 set -euo pipefail
@@ -88,8 +88,13 @@ if [ "$BACKUP_N" -gt 0 ]; then
   "$PY" bench/load_bench.py run --port "$PORT" --participants "$BACKUP_N" --db "$DB" --run-id backup \
     --max-seconds "$MAX_SECONDS" >"$WORK/backup-load.json" &
   LOAD_PID=$!
-  sleep "${BACKUP_AFTER:-1}"
-  BEFORE=$("$PY" -c "import sqlite3; print(sqlite3.connect('$DB').execute('select count(*) from answer').fetchone()[0])")
+  # Back up once a good share of the answers is in, while the rest still arrive.
+  BEFORE=0
+  for _ in $(seq 1 400); do
+    BEFORE=$("$PY" -c "import sqlite3; print(sqlite3.connect('$DB').execute('select count(*) from answer').fetchone()[0])" 2>/dev/null || echo 0)
+    [ "$BEFORE" -ge "${BACKUP_AT_ANSWERS:-3000}" ] && break
+    sleep 0.05
+  done
   START=$(date +%s.%N)
   "$BIN" backup "$WORK/backup.sqlite" --db "$DB"
   END=$(date +%s.%N)

@@ -107,12 +107,13 @@ struct ParticipantAPI: Sendable {
     }
 
     func complete(token: String) async throws -> Response {
-        guard Validation.isToken(token), let session = try await database.session(token: token) else { throw APIError.unknownSession }
-        let trialCount = catalog.sequences[session.session.sequence]?.trials.count ?? Int.max
+        guard Validation.isToken(token), let snapshot = try await database.session(token: token) else { throw APIError.unknownSession }
+        let session = snapshot.session
+        let trialCount = catalog.sequences[session.sequence]?.trials.count ?? Int.max
         let code = study.completion.code ?? SecretGenerator.completionCode()
-        switch try await database.completeSession(token: token, trialCount: trialCount, code: code, now: now()) {
+        let flags = session.completedAt == nil && snapshot.answered.count >= trialCount ? try await flags(of: session) : [:]
+        switch try await database.completeSession(token: token, trialCount: trialCount, code: code, flags: flags, now: now()) {
         case .completed(let record):
-            try await storeFlags(session: record)
             return JSONBody.response(CompletionPayload(completionCode: record.completionCode ?? code,
                                                        redirectURL: study.completion.redirectURL))
         case .incomplete(let answered, let trials):
@@ -122,14 +123,15 @@ struct ParticipantAPI: Sendable {
         }
     }
 
-    /// The participant flags of a completed session, stored with it (the report recomputes the same).
-    func storeFlags(session: SessionRecord) async throws {
+    /// The participant flags of a session (flag -> what raised it), stored with it at completion; the report
+    /// recomputes the same from the same records.
+    func flags(of session: SessionRecord) async throws -> [ParticipantFlag: String] {
         let trials = try await database.answeredTrials(manifest: catalog.manifest, session: session.token)
         let exclusions = Exclusions.apply(trials, rules: study.exclusions, exposureMs: study.exposureMs)
         let screen = exclusions.participants.first { $0.participant == session.participant }
         var flags: [ParticipantFlag: String] = [:]
         for reason in screen?.reasons ?? [] { flags[reason.flag] = reason.detail }
-        try await database.setSessionFlags(token: session.token, flags: flags, now: now())
+        return flags
     }
 
     func event(_ request: Request, token: String) async throws -> Response {

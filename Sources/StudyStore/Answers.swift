@@ -72,7 +72,8 @@ extension StudyDatabase {
             row.flags = (answer.flagList + timing.flags).joined(separator: ",")
             try row.insert(db)
             session.lastSeenAt = answer.receivedAt
-            try session.update(db, columns: ["last_seen_at"])
+            session.lastAnswerAt = answer.receivedAt
+            try session.update(db, columns: ["last_seen_at", "last_answer_at"])
             outcome = .recorded
         }
         return AnswerResult(outcome: outcome, answered: try answered(db, token: answer.session), trialCount: trialCount)

@@ -58,12 +58,14 @@ public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var stimulusKey: String
     /// The secret of the browser that started the session, if it sent one.
     public var browserKey: String?
+    /// When the session's latest answer was recorded; nil before its first.
+    public var lastAnswerAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case token, participant, sequence, task, dpr
         case startedAt = "started_at", lastSeenAt = "last_seen_at", completedAt = "completed_at"
         case completionCode = "completion_code", windowW = "window_w", windowH = "window_h"
-        case stimulusKey = "stimulus_key", browserKey = "browser_key"
+        case stimulusKey = "stimulus_key", browserKey = "browser_key", lastAnswerAt = "last_answer_at"
     }
 }
 

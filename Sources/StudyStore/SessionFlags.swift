@@ -3,9 +3,9 @@ import GRDB
 import StudyKit
 
 extension StudyDatabase {
-    /// Replaces the session's participant flags with `flags` (flag -> what raised it), in one transaction.
-    public func setSessionFlags(token: String, flags: [ParticipantFlag: String], now: Date) async throws {
-        try await pool.write { db in
+    /// Replaces the session's participant flags with `flags` (flag -> what raised it), keeping when each
+    /// flag was first raised; called inside the completion's transaction.
+    static func replaceFlags(_ db: Database, token: String, flags: [ParticipantFlag: String], now: Date) throws {
             let kept = try SessionFlagRecord.filter(Column("session") == token).fetchAll(db)
             var raisedAt: [String: Date] = [:]
             for record in kept { raisedAt[record.flag] = record.raisedAt }
@@ -14,7 +14,6 @@ extension StudyDatabase {
                 try SessionFlagRecord(session: token, flag: flag.rawValue, detail: detail,
                                       raisedAt: raisedAt[flag.rawValue] ?? now).insert(db)
             }
-        }
     }
 
     public func sessionFlags(token: String? = nil) throws -> [SessionFlagRecord] {

@@ -128,9 +128,11 @@ extension StudyDatabase {
         }
     }
 
-    /// Marks the session complete once all `trialCount` trials are answered. Idempotent: a completed
-    /// session keeps its first completion time and code.
-    public func completeSession(token: String, trialCount: Int, code: String, now: Date) async throws -> CompletionOutcome {
+    /// Marks the session complete once all `trialCount` trials are answered, storing its participant
+    /// `flags` (flag -> what raised it) in the same transaction. Idempotent: a completed session keeps its
+    /// first completion time, code and flags.
+    public func completeSession(token: String, trialCount: Int, code: String, flags: [ParticipantFlag: String] = [:],
+                                now: Date) async throws -> CompletionOutcome {
         try await pool.write { db in
             guard var session = try SessionRecord.fetchOne(db, key: token) else { return .unknownSession }
             if session.completedAt != nil { return .completed(session) }
@@ -140,6 +142,7 @@ extension StudyDatabase {
             session.lastSeenAt = now
             session.completionCode = code
             try session.update(db)
+            try Self.replaceFlags(db, token: token, flags: flags, now: now)
             return .completed(session)
         }
     }
@@ -181,7 +184,7 @@ extension StudyDatabase {
 
     /// When each session last progressed: its latest answer, or its start before its first answer.
     /// Reading or reloading a session does not progress it, so an idle client cannot hold its sequence.
-    static let lastProgressSQL = "COALESCE((SELECT MAX(answer.received_at) FROM answer WHERE answer.session = session.token), session.started_at)"
+    static let lastProgressSQL = "COALESCE(session.last_answer_at, session.started_at)"
 
     /// Completed sessions and sessions that progressed since `activeSince`, per sequence.
     static func takenCounts(_ db: Database, activeSince: Date) throws -> [String: Int] {
