@@ -27,12 +27,11 @@ public struct StudyHTTPServer: Sendable {
         (settings.abandonAfterMinutes ?? manifest.definition.assignment.abandonAfterMinutes) * 60
     }
 
-    /// The router with every route, in order: security headers (and HEAD), a request log without secrets,
-    /// JSON errors, public files, then stimuli and the API.
+    /// The router with every route, in order: security headers, HEAD and a request log without secrets,
+    /// then JSON errors, public files, stimuli and the API.
     func makeRouter() -> Router<StudyRequestContext> {
         let router = Router(context: StudyRequestContext.self)
         router.add(middleware: ResponseHeadersMiddleware())
-        router.add(middleware: RedactedRequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: PublicFilesMiddleware(files: StaticFiles(publicFolder: settings.publicFolder)))
         router.get("/healthz") { _, _ in JSONBody.response(["ok": true]) }

@@ -48,12 +48,17 @@ extension StudyDatabase {
     /// when the trial's images were first served.
     static func serverTiming(_ db: Database, session: String, trialIndex: Int, receivedAt: Date,
                              minimumDelay: TimeInterval) throws -> (flags: [String], servedAt: Date?) {
-        let serves = try StimulusServeRecord
-            .filter(Column("session") == session && Column("trial_index") == trialIndex).fetchAll(db)
-        guard let servedAt = serves.map(\.firstServedAt).min() else { return ([ServerAnswerFlag.unseen.rawValue], nil) }
+        let statement = try db.cachedStatement(sql: """
+            SELECT MIN(first_served_at) AS served_at, MAX(serves) AS serves FROM stimulus_serve
+            WHERE session = ? AND trial_index = ?
+            """)
+        let row = try Row.fetchOne(statement, arguments: [session, trialIndex])
+        guard let row, let servedAt: Date = try row.decode(forColumn: "served_at") else {
+            return ([ServerAnswerFlag.unseen.rawValue], nil)
+        }
         var flags: [String] = []
         if receivedAt.timeIntervalSince(servedAt) < minimumDelay { flags.append(ServerAnswerFlag.earlyAnswer.rawValue) }
-        if serves.contains(where: { $0.serves > 1 }) { flags.append(ServerAnswerFlag.servedAgain.rawValue) }
+        if try row.decode(Int.self, forColumn: "serves") > 1 { flags.append(ServerAnswerFlag.servedAgain.rawValue) }
         return (flags, servedAt)
     }
 }
