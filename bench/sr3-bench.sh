@@ -72,16 +72,17 @@ first = rows[0]["ours"]
 gflop, peak = first["gflop_per_pass"], statistics.median(r["ours"]["sgemm_gflops_1thread"] for r in rows)
 print(f"\n{first['model']}: {gflop:.2f} GFLOP per 128x128 pass (direct convolution count); sgemm peak {peak:.0f} GFLOP/s per thread; "
       f"3x3 convolutions: {first['algorithm']}")
-print("threads batch | ours ms (median of repeats) | ORT ms | ratio ours/ORT | per-repeat ratios | sgemm floor ms | peak RSS ours / ORT MiB")
+print("threads batch | ours ms (median of repeats) | ORT ms | ratio of medians | median of per-repeat ratios (each pair run back to back) | per-repeat ratios | sgemm floor ms | peak RSS ours / ORT MiB")
 for t in sorted({r["threads"] for r in rows}):
     for b in sorted({r["batch"] for r in rows}):
         sel = [r for r in rows if r["threads"] == t and r["batch"] == b]
         o = statistics.median(ours_ms(r) for r in sel)
         a = statistics.median(r["ort"]["median_ms"] for r in sel)
-        ratios = ", ".join(f"{ours_ms(r) / r['ort']['median_ms']:.2f}" for r in sel)
+        pair = [ours_ms(r) / r["ort"]["median_ms"] for r in sel]
+        ratios = ", ".join(f"{x:.2f}" for x in pair)
         floor = gflop * b / (peak * t) * 1000
         rss = f"{max(r['ours']['peak_rss_mib'] for r in sel):.0f} / {max(r['ort']['peak_rss_mib'] for r in sel):.0f}"
-        print(f"{t} {b} | {o:.1f} | {a:.1f} | {o / a:.2f} | {ratios} | {floor:.1f} | {rss}")
+        print(f"{t} {b} | {o:.1f} | {a:.1f} | {o / a:.2f} | {statistics.median(pair):.2f} | {ratios} | {floor:.1f} | {rss}")
 PY
 
 if [ "$SAMPLING" = 1 ]; then

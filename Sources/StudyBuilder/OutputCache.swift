@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SR3Core
 import StudyKit
 
 #if canImport(Glibc)
@@ -29,6 +30,8 @@ struct OutputCache {
     static func key(model: ResolvedModel, image: PreparedImage, seed: UInt64?, hrSize: Int) -> String {
         var text = "\(version)\nkind=\(model.spec.kind.rawValue)\nhr_size=\(hrSize)\n"
         text += "checkpoint=\(model.checkpointSHA256 ?? "-")\n"
+        // The network's 3x3 convolution arithmetic changes outputs at float rounding, so it is part of the key.
+        if model.spec.kind == .sr3 || model.spec.kind == .regression { text += "sr3core_conv=\(ConvolutionAlgorithm.standard.rawValue)\n" }
         for (name, value) in model.settings.sorted(by: { $0.key < $1.key }) { text += "\(name)=\(value)\n" }
         text += "image_seed=\(seed.map(String.init) ?? "-")\n"
         text += "lr=\(image.lr.width)x\(image.lr.height):\(ContentHash.sha256Hex(Data(image.lr.pixels)))\n"

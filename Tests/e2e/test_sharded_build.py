@@ -152,3 +152,20 @@ def test_shards_racing_on_the_same_outputs_agree(studygen, tmp_path, single_buil
         _, err = racer.communicate(timeout=600)
         assert racer.returncode == 0, err
     assert entries(cache) == single_build[1]
+
+
+def test_the_slurm_script_runs_the_shards_and_the_assembly(studygen, tmp_path, single_build):
+    """deploy/slurm/build-study.sbatch as Slurm would run it: two array tasks, then the dependent job."""
+    study = make_study(tmp_path / "study")
+    script = REPO / "deploy" / "slurm" / "build-study.sbatch"
+    base = {**environment(), "STUDY": str(study), "CACHE": str(tmp_path / "cache"), "SHARDS": "2",
+            "STUDYGEN": str(studygen), "SLURM_SUBMIT_DIR": str(tmp_path)}
+    tasks = [subprocess.Popen(["bash", str(script)], env={**base, "SLURM_ARRAY_TASK_ID": str(k)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in (0, 1)]
+    for task in tasks:
+        out, err = task.communicate(timeout=600)
+        assert task.returncode == 0, err
+        assert "left to other shards" in out
+    assembly = subprocess.run(["bash", str(script)], env=base, capture_output=True, text=True, timeout=600)
+    assert assembly.returncode == 0, assembly.stderr
+    assert tree(study / "build") == single_build[0]
