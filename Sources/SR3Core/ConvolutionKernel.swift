@@ -34,6 +34,11 @@ extension ConvWeights {
     func apply(input: ChannelPlanes, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
                extraBias: UnsafePointer<Float>? = nil, accumulate: Bool = false, addend: UnsafePointer<Float>? = nil,
                context: KernelContext) {
+        if let u = winograd, context.algorithm == .winograd {
+            applyWinograd(u, input: input, height: height, width: width, output: output, extraBias: extraBias,
+                          accumulate: accumulate, addend: addend, context: context)
+            return
+        }
         let out = outputSize(height: height, width: width)
         let plan = tiling(height: height, width: width)
         // Few tiles: also split the output channels so two threads have work.
@@ -93,6 +98,13 @@ extension ConvWeights {
         }
     }
 
+    /// Scratch floats one worker needs for this convolution on a height x width input.
+    func scratchFloats(height: Int, width: Int, algorithm: ConvolutionAlgorithm) -> Int {
+        let columns = tiling(height: height, width: width).columnFloats
+        guard winograd != nil, algorithm == .winograd else { return columns }
+        return max(columns, winogradPlan(height: height, width: width).scratchFloats(inChannels: inChannels))
+    }
+
     /// Column matrix [cin * k * k, count] for output positions start ..< start + count (zero padding).
     private func im2col(input: ChannelPlanes, height: Int, width: Int, outWidth: Int,
                         start: Int, count: Int, into buffer: UnsafeMutablePointer<Float>) {
@@ -143,6 +155,7 @@ struct KernelContext {
     let workers: Workers
     let columnBase: SharedFloats
     let columnCapacity: Int
+    let algorithm: ConvolutionAlgorithm
 
     func columns(_ worker: Int) -> UnsafeMutablePointer<Float> { columnBase[worker * columnCapacity] }
 }

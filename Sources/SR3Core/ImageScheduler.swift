@@ -1,15 +1,16 @@
 import Foundation
 
-/// Spreads images over threads. Up to two threads, images go one after another and each forward
-/// pass uses every thread (two single-threaded passes side by side need twice the working set and ran
-/// about 40% slower per image on a 2-core EPYC). With more threads, whole rounds of `threads` images
-/// run one image per thread and the last images share the threads inside each pass. Each image is
-/// computed by the same code in every case, so results do not depend on the batch.
+/// Spreads images over threads: whole rounds of `threads` images run one image per thread (no barrier
+/// between the threads, so a thread slowed by other load holds up nobody), and the last images share the
+/// threads inside each pass. On the shared 2-core machine this built faces16to128 1.4-1.8x faster than
+/// running the images one after another with both threads in every pass (BENCHMARKS.md), at the cost of
+/// one workspace per thread; `SR3CORE_IMAGES=sequential` restores that mode. Each image is computed by the
+/// same code in every case, so results do not depend on the batch or the mode.
 struct ImageScheduler {
     let threads: Int
 
     func run(images: Int, _ body: @Sendable (_ image: Int, _ innerThreads: Int, _ workspaces: WorkspaceCache) -> Void) {
-        if threads <= 2 {
+        if threads <= 1 || ProcessInfo.processInfo.environment["SR3CORE_IMAGES"] == "sequential" {
             let cache = WorkspaceCache()
             for image in 0..<images { body(image, threads, cache) }
             return

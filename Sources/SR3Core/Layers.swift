@@ -8,6 +8,19 @@ struct ConvWeights: Sendable {
     let stride: Int
     let weight: [Float]
     let bias: [Float]?
+    /// The Winograd form of a 3x3 stride-1 kernel (nil otherwise, or when the process runs im2col only).
+    let winograd: WinogradWeights?
+
+    init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int, weight: [Float], bias: [Float]?) {
+        self.outChannels = outChannels
+        self.inChannels = inChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.weight = weight
+        self.bias = bias
+        winograd = kernel == 3 && stride == 1 && ConvolutionAlgorithm.standard == .winograd
+            ? WinogradWeights(weight: weight, outChannels: outChannels, inChannels: inChannels) : nil
+    }
 
     var reduction: Int { inChannels * kernel * kernel }
 }

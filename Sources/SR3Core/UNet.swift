@@ -2,7 +2,8 @@ import COpenBLAS
 import Foundation
 
 /// The SR3 U-Net of spec section 2, built from a config and its state dict. Immutable; one forward
-/// pass per image runs on the threads it is given (im2col + OpenBLAS sgemm, single-threaded BLAS).
+/// pass per image runs on the threads it is given (Winograd or im2col convolutions on single-threaded
+/// OpenBLAS sgemm).
 public struct UNet: Sendable {
     public let config: UNetConfig
     let downs: [UNetLayer]
@@ -101,12 +102,14 @@ public struct UNet: Sendable {
 
     /// Applies the U-Net to `batch` NCHW images (in_channel x height x width each) at per-image noise levels.
     /// Returns batch x out_channel x height x width. Each image's result depends only on that image and level.
-    public func forward(_ input: [Float], levels: [Float], batch: Int, height: Int, width: Int, threads: Int = 1) throws(ConfigProblem) -> [Float] {
+    /// `algorithm`: how 3x3 convolutions are computed (the im2col path stays selectable).
+    public func forward(_ input: [Float], levels: [Float], batch: Int, height: Int, width: Int, threads: Int = 1,
+                        algorithm: ConvolutionAlgorithm = .standard) throws(ConfigProblem) -> [Float] {
         if let problem = sizeProblem(height: height, width: width) { throw ConfigProblem(problem) }
         guard input.count == batch * config.inChannel * height * width, levels.count == batch else {
             throw ConfigProblem("input holds \(input.count) floats and \(levels.count) levels; \(batch) image(s) of \(config.inChannel)x\(height)x\(width) need \(batch * config.inChannel * height * width) floats and \(batch) levels")
         }
-        let workspace = UNetWorkspace(unet: self, height: height, width: width, threads: threads)
+        let workspace = UNetWorkspace(unet: self, height: height, width: width, threads: threads, algorithm: algorithm)
         var output = [Float](repeating: 0, count: batch * config.outChannel * height * width)
         let inSize = config.inChannel * height * width
         let outSize = config.outChannel * height * width

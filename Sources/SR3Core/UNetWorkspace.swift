@@ -18,7 +18,7 @@ final class UNetWorkspace {
     private let storage: UnsafeMutablePointer<Float>
     private let totalFloats: Int
 
-    init(unet: UNet, height: Int, width: Int, threads: Int) {
+    init(unet: UNet, height: Int, width: Int, threads: Int, algorithm: ConvolutionAlgorithm = .standard) {
         self.height = height
         self.width = width
         self.threads = max(1, threads)
@@ -30,7 +30,7 @@ final class UNetWorkspace {
         var h = height
         var w = width
         func conv(_ weights: ConvWeights, _ ch: Int, _ cw: Int) {
-            columnFloats = max(columnFloats, weights.tiling(height: ch, width: cw).columnFloats)
+            columnFloats = max(columnFloats, weights.scratchFloats(height: ch, width: cw, algorithm: algorithm))
             maxChannels = max(maxChannels, weights.outChannels)
         }
         func block(_ b: ResnetBlockWithAttention) {
@@ -96,7 +96,8 @@ final class UNetWorkspace {
         let columns = carve(columnsTotal)
         // Parallelism comes from our own threads; every sgemm runs on the thread that calls it.
         openblas_set_num_threads(1)
-        context = KernelContext(workers: Workers(self.threads), columnBase: SharedFloats(columns), columnCapacity: columnFloats)
+        context = KernelContext(workers: Workers(self.threads), columnBase: SharedFloats(columns), columnCapacity: columnFloats,
+                                algorithm: algorithm)
     }
 
     deinit {

@@ -20,17 +20,56 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Images in the throughput batch.")
     var batch = 4
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Thread counts of the forward timings.")
+    var threads: [Int] = [1, 2]
+
+    @Option(name: .customLong("forward-batch"), parsing: .upToNextOption, help: "Batch sizes of the forward timings (ms per batch).")
+    var forwardBatch: [Int] = [1]
+
+    @Flag(name: .customLong("forward-only"), help: "Time forward passes only (no sampling, no throughput).")
+    var forwardOnly = false
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
+
+    func validate() throws {
+        guard threads.allSatisfy({ $0 >= 1 }), forwardBatch.allSatisfy({ $0 >= 1 }), runs >= 1 else {
+            throw ValidationError("--threads, --forward-batch and --runs take positive numbers")
+        }
+    }
 
     func run() async throws {
         let sr = try SuperResolutionModel(checkpoint: URL(fileURLWithPath: model))
         let size = sr.hrSize
+        // SR3CORE_CONV=im2col selects the original convolution path for the whole process.
+        let conv = ConvolutionAlgorithm.standard
         var report: [(String, Double)] = []
-        for threads in [1, 2] {
-            let times = Benchmark.forwardTimes(unet: sr.unet, height: size, width: size, threads: threads, runs: runs)
-            report.append(("forward_ms_threads\(threads)", Benchmark.median(times)))
+        report.append(("gflop_per_pass", Benchmark.forwardFLOPs(unet: sr.unet, height: size, width: size) / 1e9))
+        report.append(("sgemm_gflops_1thread", Benchmark.sgemmGFLOPS()))
+        for batch in forwardBatch {
+            for count in threads {
+                let times = Benchmark.forwardTimes(unet: sr.unet, height: size, width: size, threads: count, runs: runs,
+                                                   batch: batch, algorithm: conv)
+                report.append((batch == 1 ? "forward_ms_threads\(count)" : "forward_ms_batch\(batch)_threads\(count)", Benchmark.median(times)))
+            }
         }
+        if !forwardOnly { try sample(sr, into: &report) }
+        report.append(("peak_rss_mib", Benchmark.peakResidentMiB()))
+
+        if json {
+            let fields = report.map { "\"\($0.0)\": \(String(format: "%.3f", $0.1))" }
+            print("{\"model\": \"\(model)\", \"size\": \(size), \"runs\": \(runs), \"steps\": \(steps), \"batch\": \(batch), "
+                  + "\"algorithm\": \"\(conv.rawValue)\", " + fields.joined(separator: ", ") + "}")
+        } else {
+            print("model \(model), \(size)x\(size), cores \(ProcessInfo.processInfo.activeProcessorCount), 3x3 convolutions: \(conv.rawValue)")
+            for (name, value) in report {
+                print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%10.2f", value))
+            }
+        }
+    }
+
+    /// One image and a batch of `batch` images through the sampler, `steps` steps.
+    private func sample(_ sr: SuperResolutionModel, into report: inout [(String, Double)]) throws {
         let lrSize = sr.lrSize
         let lr = syntheticLR(count: batch, size: lrSize)
         let settings = SamplingSettings(steps: steps)
@@ -43,18 +82,6 @@ struct BenchCommand: AsyncParsableCommand {
                                 settings: settings, progress: nil)
         let elapsed = Date().timeIntervalSince(start)
         report.append(("batch_images_per_s", Double(batch) / elapsed))
-        report.append(("peak_rss_mib", Benchmark.peakResidentMiB()))
-
-        if json {
-            let fields = report.map { "\"\($0.0)\": \(String(format: "%.3f", $0.1))" }
-            print("{\"model\": \"\(model)\", \"size\": \(size), \"runs\": \(runs), \"steps\": \(steps), \"batch\": \(batch), "
-                  + fields.joined(separator: ", ") + "}")
-        } else {
-            print("model \(model), \(size)x\(size), cores \(ProcessInfo.processInfo.activeProcessorCount)")
-            for (name, value) in report {
-                print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%10.2f", value))
-            }
-        }
     }
 
     /// Smooth colour gradients in [0,1], quantised to 1/255, one per image.

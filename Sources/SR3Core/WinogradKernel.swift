@@ -1,0 +1,307 @@
+import COpenBLAS
+import Foundation
+
+/// How 3x3 stride-1 convolutions are computed. Both give results within float rounding of each other
+/// (well inside the 1e-4 fixtures); each is bit-identical for any thread count and batch composition.
+public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
+    /// Winograd F(2x2, 3x3): 16 multiplies per 2x2 outputs and channel pair instead of 36 (2.25x fewer).
+    case winograd
+    /// im2col + sgemm, the original path.
+    case im2col
+
+    /// `SR3CORE_CONV=im2col` selects the original path for a whole process; default Winograd.
+    public static let standard: ConvolutionAlgorithm = {
+        guard let text = ProcessInfo.processInfo.environment["SR3CORE_CONV"] else { return .winograd }
+        return ConvolutionAlgorithm(rawValue: text) ?? .winograd
+    }()
+}
+
+/// The transformed kernels of a 3x3 convolution, U = G g G^T, laid out [16][cout][cin] so each of the 16
+/// products is one sgemm.
+struct WinogradWeights: Sendable {
+    let u: [Float]
+
+    init(weight: [Float], outChannels: Int, inChannels: Int) {
+        let plane = outChannels * inChannels
+        var u = [Float](repeating: 0, count: 16 * plane)
+        for o in 0..<outChannels {
+            for i in 0..<inChannels {
+                let g = (o * inChannels + i) * 9
+                // G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]; rows of G g first (4x3), then (G g) G^T.
+                var t = [Float](repeating: 0, count: 12)
+                for c in 0..<3 {
+                    let g0 = weight[g + c], g1 = weight[g + 3 + c], g2 = weight[g + 6 + c]
+                    t[c] = g0
+                    t[3 + c] = 0.5 * (g0 + g1 + g2)
+                    t[6 + c] = 0.5 * (g0 - g1 + g2)
+                    t[9 + c] = g2
+                }
+                for r in 0..<4 {
+                    let a = t[3 * r], b = t[3 * r + 1], c = t[3 * r + 2]
+                    let row = [a, 0.5 * (a + b + c), 0.5 * (a - b + c), c]
+                    for col in 0..<4 { u[(4 * r + col) * plane + o * inChannels + i] = row[col] }
+                }
+            }
+        }
+        self.u = u
+    }
+}
+
+/// Winograd F(2x2, 3x3) (Lavin & Gray 2016) for 3x3, stride 1, pad 1. The output is cut into 2x2 tiles;
+/// a work item is a block of whole tile rows (and, when there are few blocks, a share of the output
+/// channels). Per item: the input tiles are transformed (V = B^T d B, vectorised along a tile row), 16
+/// sgemms multiply them with U, and the products are transformed back (Y = A^T M A) onto the output.
+/// Blocks and splits depend only on the shapes, so results are the same for any number of workers.
+extension ConvWeights {
+    struct WinogradPlan {
+        let tilesX: Int
+        let tilesY: Int
+        let rowsPerBlock: Int
+        let blocks: Int
+        let channelSplits: Int
+        let channelsPerSplit: Int
+        var tilesPerBlock: Int { rowsPerBlock * tilesX }
+        /// Scratch floats per worker: V [16][cin][T], M [16][split][T], the row buffers.
+        func scratchFloats(inChannels: Int) -> Int {
+            16 * inChannels * tilesPerBlock + 16 * channelsPerSplit * tilesPerBlock + 16 * (tilesX + 1)
+        }
+    }
+
+    func winogradPlan(height: Int, width: Int) -> WinogradPlan {
+        let tilesX = (width + 1) / 2
+        let tilesY = (height + 1) / 2
+        // About 8K input floats per transformed tile block keeps V in L2 while the sgemms stay wide.
+        let target = max(32, min(256, 8192 / max(1, inChannels)))
+        let rowsPerBlock = max(1, min(tilesY, target / max(1, tilesX)))
+        let blocks = (tilesY + rowsPerBlock - 1) / rowsPerBlock
+        let channelSplits = blocks >= 4 || outChannels < 32 ? 1 : (blocks >= 2 ? 2 : 4)
+        let channelsPerSplit = (outChannels + channelSplits - 1) / channelSplits
+        return WinogradPlan(tilesX: tilesX, tilesY: tilesY, rowsPerBlock: rowsPerBlock, blocks: blocks,
+                            channelSplits: channelSplits, channelsPerSplit: channelsPerSplit)
+    }
+
+    func applyWinograd(_ u: WinogradWeights, input: ChannelPlanes, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+                       extraBias: UnsafePointer<Float>?, accumulate: Bool, addend: UnsafePointer<Float>?, context: KernelContext) {
+        let plan = winogradPlan(height: height, width: width)
+        let dst = SharedFloats(output)
+        let extra = extraBias.map(SharedConstFloats.init)
+        let add = addend.map(SharedConstFloats.init)
+        let cin = inChannels
+        let cout = outChannels
+        let planeSize = height * width
+        context.workers.forEach(plan.blocks * plan.channelSplits) { item, worker in
+            let block = item / plan.channelSplits
+            let split = item % plan.channelSplits
+            let c0 = split * plan.channelsPerSplit
+            let c1 = min(cout, c0 + plan.channelsPerSplit)
+            guard c1 > c0 else { return }
+            let ty0 = block * plan.rowsPerBlock
+            let ty1 = min(plan.tilesY, ty0 + plan.rowsPerBlock)
+            let tiles = (ty1 - ty0) * plan.tilesX
+            let scratch = context.columns(worker)
+            let v = scratch
+            let m = v + 16 * cin * plan.tilesPerBlock
+            let rows = m + 16 * plan.channelsPerSplit * plan.tilesPerBlock
+            Self.transformInput(input, channels: cin, height: height, width: width, tilesX: plan.tilesX,
+                                ty0: ty0, ty1: ty1, into: v, stride: tiles, rows: rows)
+            let splitChannels = c1 - c0
+            u.u.withUnsafeBufferPointer { weights in
+                guard let w = weights.baseAddress else { return }
+                for e in 0..<16 {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(splitChannels), Int32(tiles), Int32(cin),
+                                1, w + e * cout * cin + c0 * cin, Int32(cin),
+                                v + e * cin * tiles, Int32(tiles),
+                                0, m + e * splitChannels * tiles, Int32(tiles))
+                }
+            }
+            for c in c0..<c1 {
+                let value = (bias?[c] ?? 0) + (extra?.base[c] ?? 0)
+                let products = m + (c - c0) * tiles
+                Self.transformOutput(products, stride: splitChannels * tiles, tilesX: plan.tilesX, ty0: ty0, ty1: ty1,
+                                     height: height, width: width, value: value, output: dst[c * planeSize],
+                                     accumulate: accumulate, addend: add.map { $0[c * planeSize] })
+            }
+        }
+    }
+
+    /// V[4i + j][c][t] = (B^T d B)[i][j] for the 4x4 input patch d of tile t (rows 2ty-1 ... 2ty+2,
+    /// columns 2tx-1 ... 2tx+2, zero outside). B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+    /// The patch rows are split into even and odd columns first, so both the row and the column
+    /// combinations are plain vector operations along the tile row.
+    private static func transformInput(_ input: ChannelPlanes, channels: Int, height: Int, width: Int, tilesX: Int,
+                                       ty0: Int, ty1: Int, into v: UnsafeMutablePointer<Float>, stride: Int,
+                                       rows: UnsafeMutablePointer<Float>) {
+        let n = tilesX + 1
+        // even[r][k] = d_r at column 2k - 1, odd[r][k] = d_r at column 2k, k = 0 ... tilesX.
+        let even = rows
+        let odd = rows + 4 * n
+        let block = channels * stride
+        for c in 0..<channels {
+            let plane = input.plane(c)
+            for ty in ty0..<ty1 {
+                for r in 0..<4 {
+                    let iy = 2 * ty - 1 + r
+                    let e = even + r * n
+                    let o = odd + r * n
+                    if iy < 0 || iy >= height {
+                        e.update(repeating: 0, count: n)
+                        o.update(repeating: 0, count: n)
+                    } else {
+                        split(plane + iy * width, width: width, tilesX: tilesX, even: e, odd: o)
+                    }
+                }
+                let base = v + c * stride + (ty - ty0) * tilesX
+                // Row combination i of B^T: rows 0 - 2, 1 + 2, 2 - 1, 1 - 3.
+                combine(even, odd, n: n, x: 0, y: 2, sign: -1, tilesX: tilesX, out: base, block: block)
+                combine(even, odd, n: n, x: 1, y: 2, sign: 1, tilesX: tilesX, out: base + 4 * block, block: block)
+                combine(even, odd, n: n, x: 2, y: 1, sign: -1, tilesX: tilesX, out: base + 8 * block, block: block)
+                combine(even, odd, n: n, x: 1, y: 3, sign: -1, tilesX: tilesX, out: base + 12 * block, block: block)
+            }
+        }
+    }
+
+    /// even[k] = row[2k - 1], odd[k] = row[2k] for k = 0 ... tilesX (zero outside the row).
+    @inline(__always)
+    private static func split(_ row: UnsafePointer<Float>, width: Int, tilesX: Int,
+                              even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>) {
+        even[0] = 0
+        var k = 0
+        // Eight tiles (sixteen columns) at a time while the whole chunk is inside the row.
+        while 2 * k + 16 <= width {
+            let chunk = UnsafeRawPointer(row + 2 * k).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(odd + k).storeBytes(of: chunk.evenHalf, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(even + k + 1).storeBytes(of: chunk.oddHalf, as: SIMD8<Float>.self)
+            k += 8
+        }
+        while k < tilesX + 1 {
+            let x = 2 * k
+            odd[k] = x < width ? row[x] : 0
+            if k < tilesX { even[k + 1] = x + 1 < width ? row[x + 1] : 0 }
+            k += 1
+        }
+    }
+
+    /// The four column combinations of row combination (row x + sign * row y) for every tile of a row.
+    @inline(__always)
+    private static func combine(_ even: UnsafeMutablePointer<Float>, _ odd: UnsafeMutablePointer<Float>, n: Int, x: Int, y: Int,
+                                sign: Float, tilesX: Int, out: UnsafeMutablePointer<Float>, block: Int) {
+        let ex = even + x * n, ey = even + y * n, ox = odd + x * n, oy = odd + y * n
+        let out0 = out, out1 = out + block, out2 = out + 2 * block, out3 = out + 3 * block
+        var tx = 0
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ value: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: value, as: V.self) }
+        let s = V(repeating: sign)
+        while tx + 8 <= tilesX {
+            // Patch columns 0 ... 3 are the even, odd, next even and next odd taps.
+            let ea = load(ex + tx) + s * load(ey + tx)
+            let oa = load(ox + tx) + s * load(oy + tx)
+            let eb = load(ex + tx + 1) + s * load(ey + tx + 1)
+            let ob = load(ox + tx + 1) + s * load(oy + tx + 1)
+            store(ea - eb, out0 + tx)
+            store(oa + eb, out1 + tx)
+            store(eb - oa, out2 + tx)
+            store(oa - ob, out3 + tx)
+            tx += 8
+        }
+        while tx < tilesX {
+            let ea = ex[tx] + sign * ey[tx]
+            let oa = ox[tx] + sign * oy[tx]
+            let eb = ex[tx + 1] + sign * ey[tx + 1]
+            let ob = ox[tx + 1] + sign * oy[tx + 1]
+            out0[tx] = ea - eb
+            out1[tx] = oa + eb
+            out2[tx] = eb - oa
+            out3[tx] = oa - ob
+            tx += 1
+        }
+    }
+
+    /// Y = A^T M A for each tile of rows ty0 ..< ty1, A^T = [[1,1,1,0],[0,1,-1,-1]], plus `value`, written to
+    /// one output plane (added to it when `accumulate`, to `addend` when given).
+    private static func transformOutput(_ m: UnsafeMutablePointer<Float>, stride: Int, tilesX: Int, ty0: Int, ty1: Int,
+                                        height: Int, width: Int, value: Float, output: UnsafeMutablePointer<Float>,
+                                        accumulate: Bool, addend: UnsafePointer<Float>?) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ e: Int, _ t: Int) -> V { UnsafeRawPointer(m + e * stride + t).loadUnaligned(as: V.self) }
+        let bias = V(repeating: value)
+        // Two output rows of eight tiles at a time: y[r][k] for tiles t ... t+7.
+        var y00 = V(), y01 = V(), y10 = V(), y11 = V()
+        for ty in ty0..<ty1 {
+            let t0 = (ty - ty0) * tilesX
+            let row0 = 2 * ty * width
+            let hasSecondRow = 2 * ty + 1 < height
+            var tx = 0
+            while tx < tilesX {
+                let lanes = min(8, tilesX - tx)
+                let t = t0 + tx
+                if lanes == 8 {
+                    // s_r,j = (A^T M)[r][j]
+                    let m4 = load(4, t), m5 = load(5, t), m6 = load(6, t), m7 = load(7, t)
+                    let m8 = load(8, t), m9 = load(9, t), m10 = load(10, t), m11 = load(11, t)
+                    let s00 = load(0, t) + m4 + m8, s01 = load(1, t) + m5 + m9
+                    let s02 = load(2, t) + m6 + m10, s03 = load(3, t) + m7 + m11
+                    let s10 = m4 - m8 - load(12, t), s11 = m5 - m9 - load(13, t)
+                    let s12 = m6 - m10 - load(14, t), s13 = m7 - m11 - load(15, t)
+                    y00 = s00 + s01 + s02 + bias
+                    y01 = s01 - s02 - s03 + bias
+                    y10 = s10 + s11 + s12 + bias
+                    y11 = s11 - s12 - s13 + bias
+                } else {
+                    for l in 0..<lanes {
+                        @inline(__always) func at(_ e: Int) -> Float { m[e * stride + t + l] }
+                        let s00 = at(0) + at(4) + at(8), s01 = at(1) + at(5) + at(9)
+                        let s02 = at(2) + at(6) + at(10), s03 = at(3) + at(7) + at(11)
+                        let s10 = at(4) - at(8) - at(12), s11 = at(5) - at(9) - at(13)
+                        let s12 = at(6) - at(10) - at(14), s13 = at(7) - at(11) - at(15)
+                        y00[l] = s00 + s01 + s02 + value
+                        y01[l] = s01 - s02 - s03 + value
+                        y10[l] = s10 + s11 + s12 + value
+                        y11[l] = s11 - s12 - s13 + value
+                    }
+                }
+                if lanes == 8, 2 * (tx + 8) <= width, hasSecondRow {
+                    // Interleave the tiles' two columns into sixteen contiguous outputs per row.
+                    put(interleave(y00, y01), row0 + 2 * tx)
+                    put(interleave(y10, y11), row0 + width + 2 * tx)
+                } else {
+                    for l in 0..<lanes {
+                        let x = 2 * (tx + l)
+                        let hasSecondColumn = x + 1 < width
+                        put(y00[l], row0 + x)
+                        if hasSecondColumn { put(y01[l], row0 + x + 1) }
+                        if hasSecondRow {
+                            put(y10[l], row0 + width + x)
+                            if hasSecondColumn { put(y11[l], row0 + width + x + 1) }
+                        }
+                    }
+                }
+                tx += lanes
+            }
+        }
+        @inline(__always) func put(_ y: Float, _ index: Int) {
+            if accumulate {
+                output[index] += y
+            } else if let addend {
+                output[index] = addend[index] + y
+            } else {
+                output[index] = y
+            }
+        }
+        @inline(__always) func put(_ y: SIMD16<Float>, _ index: Int) {
+            let destination = UnsafeMutableRawPointer(output + index)
+            if accumulate {
+                destination.storeBytes(of: destination.loadUnaligned(as: SIMD16<Float>.self) + y, as: SIMD16<Float>.self)
+            } else if let addend {
+                destination.storeBytes(of: UnsafeRawPointer(addend + index).loadUnaligned(as: SIMD16<Float>.self) + y, as: SIMD16<Float>.self)
+            } else {
+                destination.storeBytes(of: y, as: SIMD16<Float>.self)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func interleave(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
+        SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+    }
+}
