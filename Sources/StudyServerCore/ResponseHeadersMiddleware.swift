@@ -2,9 +2,9 @@ import HTTPTypes
 import Hummingbird
 
 /// The edge of every request, in one middleware (each layer costs a little on every answer): HEAD answered
-/// like GET without a body; on every response a Content-Security-Policy that allows only this origin's
-/// scripts, styles, images and requests, no MIME sniffing, no Referer (URLs hold session tokens), no
-/// framing; and one info log line without secrets (`LogRedaction`).
+/// like GET without a body; no MIME sniffing on any response, and on HTML documents a Content-Security-Policy
+/// that allows only this origin's scripts, styles, images and requests, no Referer (URLs hold session
+/// tokens) and no framing; and one info log line without secrets (`LogRedaction`).
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let isHead = request.method == .head
@@ -22,7 +22,8 @@ struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         }
         context.logger.info("\(request.method) \(LogRedaction.path(request.uri.path)) \(response.status.code)")
-        response.headers.append(contentsOf: SecurityHeaders.fields)
+        let isDocument = response.headers[.contentType]?.hasPrefix("text/html") ?? false
+        response.headers.append(contentsOf: isDocument ? SecurityHeaders.documentFields : SecurityHeaders.fields)
         if isHead {
             let length = response.headers[.contentLength]
             response.body = ResponseBody()
@@ -37,7 +38,11 @@ enum SecurityHeaders {
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-    static let fields: HTTPFields = [
+    /// Every response: JSON, images, scripts and styles.
+    static let fields: HTTPFields = [.xContentTypeOptions: "nosniff"]
+
+    /// HTML documents, where a policy, the Referer and framing matter.
+    static let documentFields: HTTPFields = [
         .contentSecurityPolicy: contentSecurityPolicy,
         .xContentTypeOptions: "nosniff",
         .referrerPolicy: "no-referrer",

@@ -179,7 +179,8 @@ extension StudyDatabase {
     }
 
     static func answered(_ db: Database, token: String) throws -> [Int] {
-        try Int.fetchAll(db, sql: "SELECT trial_index FROM answer WHERE session = ? ORDER BY trial_index", arguments: [token])
+        try Int.fetchAll(db.cachedStatement(sql: "SELECT trial_index FROM answer WHERE session = ? ORDER BY trial_index"),
+                         arguments: [token])
     }
 
     /// When each session last progressed: its latest answer, or its start before its first answer.
