@@ -26,22 +26,30 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
 
-        // The SR3 model: tensors, kernels, U-Net, checkpoints, resampling, samplers. Knows nothing of studies.
+        // The one seeded generator (xoshiro256**) and the random choices made from it. Pure.
+        .target(name: "SeededRandom"),
+        // The names the model and the study share: samplers, schedule sources, checkpoint kinds.
+        .target(name: "ModelVocabulary"),
+        // Bicubic resampling (torch's and PIL's, bit for bit) and 8-bit levels of float planes. Pure.
+        // -Ounchecked, like SR3Core: it runs inside every sampling step.
+        .target(name: "Resampling", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // The SR3 model: tensors, kernels, U-Net, checkpoints, conditioning, samplers. Knows nothing of studies.
         // -Ounchecked: the numeric kernels stay fast in debug test builds too.
-        .target(name: "SR3Core", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "SR3Core", dependencies: ["COpenBLAS", "Resampling", "SeededRandom", "ModelVocabulary"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Images at the edges: PNG through libpng, uint8 <-> tensor, crops, metrics (PSNR, SSIM, consistency).
-        .target(name: "Imaging", dependencies: ["CPNG", "SR3Core"]),
-        // The study as values: definitions, manifest, trial design, answered-trial records. Pure.
-        .target(name: "StudyKit", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Imaging", dependencies: ["CPNG", "Resampling"]),
+        // The study as values: definitions, manifest, trial design, answered-trial records. Pure but for reading
+        // study.yaml and manifest.json (StudyDefinitionFile, StudyPaths).
+        .target(name: "StudyKit", dependencies: ["SeededRandom", "ModelVocabulary", .product(name: "Yams", package: "Yams")]),
         // The study database: GRDB schema, migrations and records.
         .target(name: "StudyStore", dependencies: [
             "StudyKit", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Statistics over answered trials: fool rates, intervals, reports. Pure.
-        .target(name: "StudyStats", dependencies: ["StudyKit"]),
+        .target(name: "StudyStats", dependencies: ["StudyKit", "SeededRandom"]),
         // `studygen build`: from a definition to stimuli + manifest, running every model.
         .target(name: "StudyBuilder", dependencies: [
-            "StudyKit", "Imaging", "SR3Core", .product(name: "Logging", package: "swift-log"),
+            "StudyKit", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
         ]),
         // The participant-facing HTTP server and its JSON API.
         .target(name: "StudyServerCore", dependencies: [
@@ -53,23 +61,23 @@ let package = Package(
         ]),
 
         .executableTarget(name: "StudyGen", dependencies: [
-            "StudyBuilder", "StudyKit", "Imaging", "SR3Core",
+            "StudyBuilder", "StudyKit", "Imaging", "SR3Core", "ModelVocabulary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "StudyServer", dependencies: [
-            "StudyServerCore", "StudyStore", "StudyStats", "StudyKit",
+            "StudyServerCore", "StudyStore", "StudyStats", "StudyKit", "SeededRandom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "SR3CoreTests", dependencies: ["SR3Core", "Imaging"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SR3Core"]),
-        .testTarget(name: "StudyKitTests", dependencies: ["StudyKit"]),
+        .testTarget(name: "SR3CoreTests", dependencies: ["SR3Core", "Imaging", "Resampling"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Resampling"]),
+        .testTarget(name: "StudyKitTests", dependencies: ["StudyKit", "SeededRandom"]),
         .testTarget(name: "StudyBuilderTests", dependencies: [
-            "StudyBuilder", "StudyKit", "Imaging", "SR3Core", .product(name: "Logging", package: "swift-log"),
+            "StudyBuilder", "StudyKit", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "StudyKit"], exclude: ["Fixtures"]),
+        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "StudyKit", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "StudyServerTests", dependencies: [
             "StudyServerCore", "StudyStore", "StudyKit", .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -1,5 +1,5 @@
 import Foundation
-import SR3Core
+import Resampling
 
 /// Full-reference quality metrics on uint8 RGB images, as the SR literature computes them.
 /// Images of different sizes have no score: every metric returns NaN for them.

@@ -1,3 +1,5 @@
+import Resampling
+
 /// Conversions between uint8 RGB images and planar (CHW) float tensors in [0, 1].
 extension RGBImage {
     /// The image as 3 planes (R, G, B) of `height * width` floats in [0, 1] (value / 255).
@@ -29,17 +31,11 @@ extension RGBImage {
             pixels.withUnsafeMutableBufferPointer { dst in
                 for pixel in 0..<planeSize {
                     for channel in 0..<3 {
-                        dst[pixel * 3 + channel] = Self.quantize(src[channel * planeSize + pixel])
+                        dst[pixel * 3 + channel] = PixelLevels.byte(src[channel * planeSize + pixel])
                     }
                 }
             }
         }
         self.init(width: width, height: height, pixels: pixels)
-    }
-
-    static func quantize(_ value: Float) -> UInt8 {
-        guard value > 0 else { return 0 }  // also NaN
-        guard value < 1 else { return 255 }
-        return UInt8((value * 255).rounded(.toNearestOrEven))
     }
 }

@@ -1,6 +1,6 @@
-import SR3Core
+import Resampling
 
-/// The resizes a study needs (spec section 1), all on float [0, 1] planes and rounded back to uint8.
+/// The resizes a study needs (docs/SR3-ARCHITECTURE.md section 1), all on float [0, 1] planes and rounded back to uint8.
 extension RGBImage {
     /// The HR reference: the centred square crop (side = the shorter side), resized to
     /// `size` x `size` with antialiased bicubic; unchanged when already `size` x `size`.
@@ -13,13 +13,13 @@ extension RGBImage {
         return cropped.resizedAntialiased(toWidth: size, height: size)
     }
 
-    /// The LR input (spec section 1): float [0, 1] -> antialiased bicubic (a = -0.5) to
+    /// The LR input (docs/SR3-ARCHITECTURE.md section 1): float [0, 1] -> antialiased bicubic (a = -0.5) to
     /// `size` x `size` -> rounded to uint8. Meant for square images.
     public func downsampledLR(to size: Int) -> RGBImage {
         resizedAntialiased(toWidth: size, height: size)
     }
 
-    /// The conditioning image `up` and the Bicubic baseline (spec section 1): float [0, 1] ->
+    /// The conditioning image `up` and the Bicubic baseline (docs/SR3-ARCHITECTURE.md section 1): float [0, 1] ->
     /// plain bicubic (a = -0.75, no antialias) to `size` x `size` -> clamp [0, 1] -> rounded to uint8.
     public func bicubicUpsampled(to size: Int) -> RGBImage {
         let size = max(size, 0)

@@ -1,8 +1,5 @@
 import Foundation
-
-public enum CheckpointKind: String, Sendable {
-    case sr3, regression
-}
+import ModelVocabulary
 
 /// A checkpoint that cannot be used: names the file, the problem and, where there is one, the fix.
 public struct CheckpointError: Error, CustomStringConvertible, LocalizedError, Sendable {
@@ -18,7 +15,7 @@ public struct CheckpointError: Error, CustomStringConvertible, LocalizedError, S
     public var errorDescription: String? { description }
 }
 
-/// A loaded checkpoint (spec section 4): its U-Net and the metadata the samplers need.
+/// A loaded checkpoint (docs/SR3-ARCHITECTURE.md section 4): its U-Net and the metadata the samplers need.
 public struct Checkpoint: Sendable {
     public let file: String
     public let kind: CheckpointKind

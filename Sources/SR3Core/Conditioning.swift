@@ -1,3 +1,5 @@
+import Resampling
+
 /// How a checkpoint's conditioning image was upsampled from the LR in training (metadata
 /// `conditioning`; absent means `torch-bicubic`).
 public enum ConditioningUpsampler: String, Sendable, Hashable, Codable, CaseIterable {
@@ -9,7 +11,7 @@ public enum ConditioningUpsampler: String, Sendable, Hashable, Codable, CaseIter
     case pilBicubic = "pil-bicubic"
 }
 
-/// The conditioning image of spec section 1: LR -> bicubic up (by the checkpoint's upsampler) ->
+/// The conditioning image of docs/SR3-ARCHITECTURE.md section 1: LR -> bicubic up (by the checkpoint's upsampler) ->
 /// clamp [0,1] -> round to 1/255 -> * 2 - 1. With `torch-bicubic` this (before the last step) is
 /// also the Bicubic baseline's output.
 public enum Conditioning {
@@ -20,7 +22,7 @@ public enum Conditioning {
         switch upsampler {
         case .torchBicubic:
             return Bicubic.upsample(lr, count: planes, height: height, width: width, toHeight: toHeight, toWidth: toWidth)
-                .map { (min(1, max(0, $0)) * 255).rounded(.toNearestOrEven) / 255 }
+                .map(PixelLevels.quantized)
         case .pilBicubic:
             return PILBicubic.resize(lr, count: planes, height: height, width: width, toHeight: toHeight, toWidth: toWidth)
         }

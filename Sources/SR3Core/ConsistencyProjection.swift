@@ -1,4 +1,6 @@
-/// The range-space correction x0 <- clip(x0 + Up(LR - Down(x0)), -1, 1) (spec section 3), with
+import Resampling
+
+/// The range-space correction x0 <- clip(x0 + Up(LR - Down(x0)), -1, 1) (docs/SR3-ARCHITECTURE.md section 3), with
 /// Down the antialiased bicubic to the LR size and Up the plain bicubic back, in float on [-1, 1].
 public struct ConsistencyProjection: Sendable {
     /// The quantised LR image in [-1, 1], channels x lrHeight x lrWidth.

@@ -1,5 +1,5 @@
 /// A discrete noise schedule: betas beta_1..beta_N and gamma_t = prod_{s<=t}(1 - beta_s), gamma_0 = 1
-/// (spec section 3). Kept apart from samplers and from the network (as in openai/guided-diffusion).
+/// (docs/SR3-ARCHITECTURE.md section 3). Kept apart from samplers and from the network (as in openai/guided-diffusion).
 public struct NoiseSchedule: Sendable, Hashable {
     public let betas: [Double]
     /// gamma_0 ... gamma_N (N + 1 values).
@@ -21,9 +21,14 @@ public struct NoiseSchedule: Sendable, Hashable {
         return NoiseSchedule(betas: (0..<steps).map { start + (end - start) * Double($0) / Double(steps - 1) })
     }
 
-    /// The default inference schedule: linear 1e-4 ... min(0.999, 20 / N) (N = 100: 1e-4 ... 0.2).
+    /// The default inference schedule: linear 1e-4 ... `defaultLastBeta(steps:)` (N = 100: 1e-4 ... 0.2).
     public static func defaultInference(steps: Int) -> NoiseSchedule {
-        linear(start: 1e-4, end: min(0.999, 20 / Double(max(steps, 1))), steps: steps)
+        linear(start: 1e-4, end: defaultLastBeta(steps: steps), steps: steps)
+    }
+
+    /// The last beta of a linear schedule when none is given: min(0.999, 20 / N).
+    public static func defaultLastBeta(steps: Int) -> Double {
+        min(0.999, 20 / Double(max(steps, 1)))
     }
 
     /// sqrt(gamma_t), the level the network is conditioned on.

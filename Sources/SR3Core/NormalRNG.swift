@@ -1,36 +1,13 @@
-/// A seeded generator of standard normal floats: xoshiro256** seeded through SplitMix64, Box-Muller.
+import SeededRandom
+
+/// A seeded generator of standard normal floats: `SeededGenerator` draws in (0, 1), Box-Muller pairs.
 /// Same seed, same sequence, on every platform.
 public struct NormalRNG: Sendable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var generator: SeededGenerator
     private var spare: Double?
 
     public init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
-    }
-
-    public mutating func nextUInt64() -> UInt64 {
-        let result = rotate(state.1 &* 5, 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotate(state.3, 45)
-        return result
-    }
-
-    /// Uniform in (0, 1), never 0.
-    public mutating func nextUniform() -> Double {
-        (Double(nextUInt64() >> 11) + 0.5) * 0x1.0p-53
+        generator = SeededGenerator(seed: seed)
     }
 
     public mutating func nextNormal() -> Double {
@@ -38,10 +15,11 @@ public struct NormalRNG: Sendable {
             spare = nil
             return value
         }
-        let radius = (-2 * log(nextUniform())).squareRoot()
-        let angle = 2 * Double.pi * nextUniform()
-        spare = radius * sin(angle)
-        return radius * cos(angle)
+        let u1 = generator.openUnitInterval()
+        let u2 = generator.openUnitInterval()
+        let pair = BoxMuller.pair(u1, u2)
+        spare = pair.second
+        return pair.first
     }
 
     public mutating func fill(_ values: inout [Float]) {
@@ -53,12 +31,4 @@ public struct NormalRNG: Sendable {
         fill(&values)
         return values
     }
-
-    private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,7 +1,8 @@
 import Foundation
+import ModelVocabulary
 
 /// Turns a trained PyTorch SR3 (the public SR3 code's `I<iter>_E<epoch>_gen.pth`, or a safetensors
-/// file with its names) and its training config into a checkpoint of spec section 4.
+/// file with its names) and its training config into a checkpoint of docs/SR3-ARCHITECTURE.md section 4.
 public enum SR3Import {
     /// The 12 float32 buffers the trainer's `GaussianDiffusion` saves beside the U-Net.
     public static let scheduleBufferNames: Set<String> = [

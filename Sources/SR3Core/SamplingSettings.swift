@@ -1,6 +1,4 @@
-public enum SamplerKind: String, Sendable, Codable, CaseIterable {
-    case ddpm, ddim
-}
+import ModelVocabulary
 
 /// How an SR3 checkpoint is sampled.
 ///
@@ -40,7 +38,7 @@ public struct SamplingSettings: Sendable, Hashable, Codable {
     public var baseSchedule: NoiseSchedule {
         if let schedule { return schedule.noiseSchedule }
         let n = baseSteps
-        return .linear(start: betaStart, end: betaEnd ?? min(0.999, 20 / Double(max(n, 1))), steps: n)
+        return .linear(start: betaStart, end: betaEnd ?? NoiseSchedule.defaultLastBeta(steps: n), steps: n)
     }
 
     /// The base schedule in words, e.g. "linear betas 0.0001 ... 0.2 over 100 steps".
@@ -48,7 +46,7 @@ public struct SamplingSettings: Sendable, Hashable, Codable {
         if let schedule {
             return schedule.summary + (steps < schedule.steps ? ", respaced to \(steps)" : "")
         }
-        return "linear betas \(betaStart) ... \(betaEnd ?? min(0.999, 20 / Double(baseSteps))) over \(baseSteps) steps"
+        return "linear betas \(betaStart) ... \(betaEnd ?? NoiseSchedule.defaultLastBeta(steps: baseSteps)) over \(baseSteps) steps"
     }
 
     /// Why these settings cannot be sampled, or nil.
@@ -59,7 +57,7 @@ public struct SamplingSettings: Sendable, Hashable, Codable {
             if steps > schedule.steps { return "steps \(steps) exceed the schedule's \(schedule.steps); use at most \(schedule.steps)" }
             return nil
         }
-        let end = betaEnd ?? min(0.999, 20 / Double(baseSteps))
+        let end = betaEnd ?? NoiseSchedule.defaultLastBeta(steps: baseSteps)
         if !(betaStart > 0 && betaStart < 1 && end > 0 && end < 1) {
             return "betas must lie in (0, 1) (got \(betaStart) ... \(end))"
         }
@@ -79,14 +77,6 @@ public struct SamplingSettings: Sendable, Hashable, Codable {
             return s
         }
     }
-}
-
-/// Where an SR3 model's base schedule comes from.
-public enum ScheduleSource: String, Sendable, Hashable, Codable, CaseIterable {
-    /// The checkpoint's own (metadata `inference_schedule`, e.g. an imported config's val schedule).
-    case checkpoint
-    /// Linear betas `beta_start ... beta_end` (default 1e-4 ... min(0.999, 20 / N)).
-    case linear
 }
 
 extension SamplingSettings {

@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import ModelVocabulary
 
 /// An SR3 or Regression checkpoint ready to super-resolve LR images on the CPU.
 /// Images are processed in parallel on the machine's cores; each image's output depends only on its
@@ -33,10 +34,10 @@ public final class SuperResolutionModel: Sendable {
     /// The HR size for an LR size, or why that LR size cannot be super-resolved.
     public func outputSize(height: Int, width: Int) throws -> (height: Int, width: Int) {
         let scale = hrSize / lrSize
-        guard height > 0, width > 0 else { throw InputError("image size \(width)x\(height) is empty") }
+        guard height > 0, width > 0 else { throw SuperResolutionInputError("image size \(width)x\(height) is empty") }
         let out = (height * scale, width * scale)
         if let problem = unet.sizeProblem(height: out.0, width: out.1) {
-            throw InputError("a \(width)x\(height) LR image gives \(out.1)x\(out.0) at x\(scale), which the U-Net cannot take: \(problem); the model was trained for \(lrSize)x\(lrSize)")
+            throw SuperResolutionInputError("a \(width)x\(height) LR image gives \(out.1)x\(out.0) at x\(scale), which the U-Net cannot take: \(problem); the model was trained for \(lrSize)x\(lrSize)")
         }
         return out
     }
@@ -47,14 +48,14 @@ public final class SuperResolutionModel: Sendable {
     public func superResolve(lr: [Float], count: Int, height: Int, width: Int, seeds: [UInt64], settings: SamplingSettings,
                              progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?) throws -> [Float] {
         let channels = unet.config.outChannel
-        guard count >= 0 else { throw InputError("count \(count) is negative") }
+        guard count >= 0 else { throw SuperResolutionInputError("count \(count) is negative") }
         guard lr.count == count * channels * height * width else {
-            throw InputError("lr holds \(lr.count) floats; \(count) image(s) of \(channels)x\(height)x\(width) need \(count * channels * height * width)")
+            throw SuperResolutionInputError("lr holds \(lr.count) floats; \(count) image(s) of \(channels)x\(height)x\(width) need \(count * channels * height * width)")
         }
         let (outHeight, outWidth) = try outputSize(height: height, width: width)
         if kind == .sr3 {
-            guard seeds.count == count else { throw InputError("\(seeds.count) seeds for \(count) images; give one seed per image") }
-            if let problem = settings.problem { throw InputError(problem) }
+            guard seeds.count == count else { throw SuperResolutionInputError("\(seeds.count) seeds for \(count) images; give one seed per image") }
+            if let problem = settings.problem { throw SuperResolutionInputError(problem) }
         }
         guard count > 0 else { return [] }
 
@@ -101,8 +102,8 @@ public final class SuperResolutionModel: Sendable {
     }
 }
 
-/// Bad arguments to `superResolve` (sizes, counts, settings).
-public struct InputError: Error, CustomStringConvertible, LocalizedError, Sendable {
+/// Bad arguments to `superResolve` (sizes, counts, settings), from whatever called it.
+public struct SuperResolutionInputError: Error, CustomStringConvertible, LocalizedError, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
     public var errorDescription: String? { description }

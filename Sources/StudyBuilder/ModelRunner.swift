@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Logging
 import SR3Core
+import SeededRandom
 import StudyKit
 
 /// One model's outputs for every image, from the cache where possible.
@@ -48,7 +49,7 @@ enum ModelRunner {
 
     /// The seed of one image's sampling noise: stable per (model seed, image id), so each image caches alone.
     static func imageSeed(modelSeed: UInt64, imageID: String) -> UInt64 {
-        var generator = StudySeededGenerator(seed: modelSeed, stream: imageID)
+        var generator = SeededGenerator(seed: modelSeed, stream: imageID)
         return generator.next()
     }
 

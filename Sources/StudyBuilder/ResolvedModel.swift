@@ -58,8 +58,7 @@ enum ModelResolver {
             throw StudyError(file: url, problem: "model `\(spec.id)`: the checkpoint cannot be loaded: \(problem)",
                              fix: "use a complete checkpoint in the format of docs/SR3-ARCHITECTURE.md section 4")
         }
-        let expected: CheckpointKind = spec.kind == .sr3 ? .sr3 : .regression
-        guard network.kind == expected else {
+        guard network.kind == spec.kind.checkpointKind else {
             throw file.error(field: "models[\(index)].kind",
                              problem: "model `\(spec.id)` has kind \(spec.kind.rawValue) but \(StudyError.displayPath(url)) is a \(network.kind.rawValue) checkpoint",
                              fix: "set `kind: \(network.kind.rawValue)` or point `checkpoint` at a \(spec.kind.rawValue) checkpoint")
@@ -81,8 +80,8 @@ enum ModelResolver {
             let sampling: SamplingSettings
             do {
                 sampling = try SamplingSettings.resolved(
-                    sampler: spec.samplerOrDefault == .ddim ? .ddim : .ddpm, steps: spec.steps, projection: spec.projectionOrDefault,
-                    source: spec.schedule.map { $0 == .checkpoint ? .checkpoint : .linear }, betaStart: spec.betaStart, betaEnd: spec.betaEnd,
+                    sampler: spec.samplerOrDefault, steps: spec.steps, projection: spec.projectionOrDefault,
+                    source: spec.schedule, betaStart: spec.betaStart, betaEnd: spec.betaEnd,
                     checkpointSchedule: network.checkpoint.inferenceSchedule)
             } catch {
                 throw file.error(field: "models[\(index)]", problem: "model `\(spec.id)`: \(error.description)", fix: "change the model's sampler settings")
@@ -93,7 +92,7 @@ enum ModelResolver {
                 "steps": String(sampling.steps),
                 "projection": String(sampling.projection),
                 "seed": String(spec.effectiveSeed(in: definition)),
-                "schedule": sampling.schedule == nil ? "linear betas \(sampling.betaStart) ... \(sampling.betaEnd ?? min(0.999, 20 / Double(sampling.baseSteps))) over \(sampling.baseSchedule.betas.count) steps" : "checkpoint's own: \(sampling.scheduleSummary)",
+                "schedule": sampling.schedule == nil ? sampling.scheduleSummary : "checkpoint's own: \(sampling.scheduleSummary)",
             ]
             // Only a non-default upsampler enters the settings, so existing studies keep their cache keys.
             if network.checkpoint.conditioning != .torchBicubic { model.settings["conditioning"] = network.checkpoint.conditioning.rawValue }

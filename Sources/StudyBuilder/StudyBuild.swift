@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Logging
+import SeededRandom
 import StudyKit
 
 /// `studygen build`: from a definition to `build/` (stimuli named by content hash and manifest.json).
@@ -177,7 +178,7 @@ public enum StudyBuild {
                           checkpoint: result.model.spec.checkpoint, checkpointSHA256: result.model.checkpointSHA256,
                           settings: result.model.settings)
         }
-        var rng = StudySeededGenerator(seed: definition.seed, stream: "design")
+        var rng = SeededGenerator(seed: definition.seed, stream: "design")
         let design: TrialDesign
         do {
             design = try TrialDesigner.makeDesign(definition: definition, images: inputs.images.map(\.id),

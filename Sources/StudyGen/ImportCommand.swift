@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelVocabulary
 import SR3Core
 import StudyKit
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Logging
+import ModelVocabulary
 import SR3Core
 
 /// `studygen upscale`: one LR PNG through an SR3 or Regression checkpoint.

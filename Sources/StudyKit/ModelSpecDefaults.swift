@@ -1,9 +1,11 @@
+import ModelVocabulary
+
 extension ModelSpec {
-    public static let defaultSampler = SamplerName.ddpm
+    public static let defaultSampler = SamplerKind.ddpm
     public static let defaultSteps = 100
 
     /// sr3: the sampler used when the definition names none (the paper's Algorithm 2).
-    public var samplerOrDefault: SamplerName { sampler ?? ModelSpec.defaultSampler }
+    public var samplerOrDefault: SamplerKind { sampler ?? ModelSpec.defaultSampler }
     public var stepsOrDefault: Int { steps ?? ModelSpec.defaultSteps }
     public var projectionOrDefault: Bool { projection ?? false }
 

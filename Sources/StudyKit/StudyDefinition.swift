@@ -1,4 +1,5 @@
 import Foundation
+import ModelVocabulary
 
 /// What a researcher writes in `studies/<name>/study.yaml`. Keys are snake_case in the file.
 /// Optional keys take the defaults below, which reproduce the SR3 paper's study.
@@ -81,21 +82,15 @@ public struct ImageSource: Codable, Sendable, Equatable {
 
 public enum ModelKind: String, Codable, Sendable, CaseIterable {
     case bicubic, regression, sr3, external
-}
 
-public enum SamplerName: String, Codable, Sendable, CaseIterable {
-    /// The paper's Algorithm 2 (posterior variance, x0 clipping).
-    case ddpm
-    /// Deterministic few-step sampler (eta = 0), for previews.
-    case ddim
-}
-
-/// Where an sr3 model's base noise schedule comes from.
-public enum ScheduleName: String, Codable, Sendable, CaseIterable {
-    /// The checkpoint's own (an imported model's val schedule, e.g. 2000 linear betas 1e-6 ... 1e-2).
-    case checkpoint
-    /// Linear betas `beta_start` ... `beta_end` over the sampled steps.
-    case linear
+    /// The kind of checkpoint a model of this kind runs; nil for the kinds that run none.
+    public var checkpointKind: CheckpointKind? {
+        switch self {
+        case .sr3: .sr3
+        case .regression: .regression
+        case .bicubic, .external: nil
+        }
+    }
 }
 
 public struct ModelSpec: Codable, Sendable, Equatable {
@@ -107,11 +102,11 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// sr3 / regression: checkpoint path relative to the study folder.
     public var checkpoint: String?
     /// sr3: sampler settings.
-    public var sampler: SamplerName?
+    public var sampler: SamplerKind?
     public var steps: Int?
     public var projection: Bool?
     /// sr3: the base schedule; nil = the checkpoint's own when it names one and no betas are given, else linear.
-    public var schedule: ScheduleName?
+    public var schedule: ScheduleSource?
     /// sr3, linear schedule: first and last beta (defaults 1e-4 and min(0.999, 20 / steps)).
     public var betaStart: Double?
     public var betaEnd: Double?
@@ -126,9 +121,9 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     }
 
     public init(id: String, kind: ModelKind, label: String? = nil, checkpoint: String? = nil,
-                sampler: SamplerName? = nil, steps: Int? = nil, projection: Bool? = nil,
+                sampler: SamplerKind? = nil, steps: Int? = nil, projection: Bool? = nil,
                 seed: UInt64? = nil, folder: String? = nil,
-                schedule: ScheduleName? = nil, betaStart: Double? = nil, betaEnd: Double? = nil) {
+                schedule: ScheduleSource? = nil, betaStart: Double? = nil, betaEnd: Double? = nil) {
         self.id = id; self.kind = kind; self.label = label; self.checkpoint = checkpoint
         self.sampler = sampler; self.steps = steps; self.projection = projection
         self.seed = seed; self.folder = folder

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Builds the trial design: for each task, balanced participant sequences drawn from a seeded generator.
 /// A pure function of its arguments (no files, no clock), so tests can check its properties over many seeds.
 ///
@@ -32,7 +34,7 @@ public enum TrialDesigner {
         }
         var sequences: [TrialSequence] = []
         for task in definition.tasks {
-            var taskRNG = StudySeededGenerator(seed: rng.next())
+            var taskRNG = SeededGenerator(seed: rng.next())
             let mains = mainTrials(plan: plan, rng: &taskRNG)
             let width = max(3, String(max(mains.count - 1, 0)).count)
             for (index, main) in mains.enumerated() {

@@ -1,4 +1,5 @@
 import Foundation
+import ModelVocabulary
 import Yams
 
 /// Turns Yams parse errors and Codable decoding errors into a `StudyError` that names the line,
@@ -69,7 +70,7 @@ enum YAMLErrorTranslation {
         case "models[].kind":
             return "use one of: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))"
         case "models[].sampler":
-            return "use one of: \(SamplerName.allCases.map(\.rawValue).joined(separator: ", "))"
+            return "use one of: \(SamplerKind.allCases.map(\.rawValue).joined(separator: ", "))"
         case "models", "tasks":
             return "write a list, one item per `- ` line; see studies/faces16to128/study.yaml"
         default:
@@ -93,7 +94,7 @@ enum YAMLErrorTranslation {
         case is Bool.Type: return "true or false"
         case is String.Type: return "text"
         case is ModelKind.Type: return "a model kind"
-        case is SamplerName.Type: return "a sampler name"
+        case is SamplerKind.Type: return "a sampler name"
         default:
             let name = "\(type)"
             if name.hasPrefix("Array") { return "a list (lines starting with `- `)" }

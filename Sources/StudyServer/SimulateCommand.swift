@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeededRandom
 import StudyStats
 
 struct SimulateCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// One simulated-study setting: participants each see `imagesPerParticipant` of `images` images once
 /// (balanced: every image is seen equally often), answers are Bernoulli with logit
@@ -143,8 +144,7 @@ public enum CrossedSimulation {
         let p = setting.participants, n = setting.images, m = min(setting.imagesPerParticipant, setting.images)
         let u = (0..<p).map { _ in setting.sdParticipant * rng.standardNormal() }
         let v = (0..<n).map { _ in setting.sdImage * rng.standardNormal() }
-        var order = Array(0..<n)
-        rng.shuffle(&order)
+        let order = rng.stableShuffled(Array(0..<n))
         var observations: [CrossedCounts.Observation] = []
         observations.reserveCapacity(p * m)
         for participant in 0..<p {
@@ -164,21 +164,11 @@ public enum CrossedSimulation {
                            level: Double = 0.95, seed: UInt64) async -> SimulationResult {
         let mu = setting.intercept
         let target = setting.populationFoolRate
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let outcomes = await withTaskGroup(of: [StudyOutcome].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    stride(from: worker, to: studies, by: workers).map { study in
-                        var rng = SeededGenerator(seed: seed, stream: UInt64(study))
-                        let counts = simulateStudy(setting, intercept: mu, using: &rng)
-                        let estimate = FoolRateIntervals.estimate(counts, level: level, samples: bootstrapSamples, using: &rng)
-                        return StudyOutcome(index: study, estimate: estimate)
-                    }
-                }
-            }
-            var all: [StudyOutcome] = []
-            for await part in group { all.append(contentsOf: part) }
-            return all.sorted { $0.index < $1.index }
+        let outcomes = await orderedParallelMap(count: max(studies, 0)) { study in
+            var rng = SeededGenerator(seed: seed, stream: UInt64(study))
+            let counts = simulateStudy(setting, intercept: mu, using: &rng)
+            let estimate = FoolRateIntervals.estimate(counts, level: level, samples: bootstrapSamples, using: &rng)
+            return StudyOutcome(index: study, estimate: estimate)
         }
         let methods = IntervalMethod.allCases.map { method -> MethodCoverage in
             let intervals = outcomes.compactMap { $0.estimate.interval(method) }

@@ -1,3 +1,4 @@
+import SeededRandom
 import StudyKit
 
 /// Builds the fool-rate report from answered trials and the manifest. Pure: the same trials,
@@ -42,39 +43,21 @@ public enum FoolRateAnalysis {
                 }
             }
         }
-        let rows = await withTaskGroup(of: (Int, FoolRateRow).self) { group in
-            for (index, job) in rowJobs.enumerated() {
-                group.addTask {
-                    var rng = SeededGenerator(seed: settings.seed, stream: UInt64(index + 1))
-                    return (index, row(task: job.task, model: job.model, trials: job.trials, settings: settings, using: &rng))
-                }
-            }
-            var done: [(Int, FoolRateRow)] = []
-            for await result in group { done.append(result) }
-            return done.sorted { $0.0 < $1.0 }.map(\.1)
+        let rows = await orderedParallelMap(count: rowJobs.count) { [rowJobs] index in
+            let job = rowJobs[index]
+            var rng = SeededGenerator(seed: settings.seed, stream: UInt64(index + 1))
+            return row(task: job.task, model: job.model, trials: job.trials, settings: settings, using: &rng)
         }
-        let unexcludedRows = await withTaskGroup(of: (Int, FoolRateRow).self) { group in
-            for (index, job) in unexcludedJobs.enumerated() {
-                group.addTask {
-                    var rng = SeededGenerator(seed: settings.seed, stream: 2_000_000 + UInt64(index))
-                    return (index, row(task: job.task, model: job.model, trials: job.trials, settings: settings, using: &rng))
-                }
-            }
-            var done: [(Int, FoolRateRow)] = []
-            for await result in group { done.append(result) }
-            return done.sorted { $0.0 < $1.0 }.map(\.1)
+        let unexcludedRows = await orderedParallelMap(count: unexcludedJobs.count) { [unexcludedJobs] index in
+            let job = unexcludedJobs[index]
+            var rng = SeededGenerator(seed: settings.seed, stream: 2_000_000 + UInt64(index))
+            return row(task: job.task, model: job.model, trials: job.trials, settings: settings, using: &rng)
         }
-        let comparisons = await withTaskGroup(of: (Int, PairwiseComparison).self) { group in
-            for (index, job) in pairJobs.enumerated() {
-                group.addTask {
-                    var rng = SeededGenerator(seed: settings.seed, stream: 1_000_000 + UInt64(index))
-                    return (index, PairwiseComparisons.compare(task: job.task, modelA: job.a, modelB: job.b, trials: job.trials,
-                                                               level: level, samples: settings.bootstrapSamples, using: &rng))
-                }
-            }
-            var done: [(Int, PairwiseComparison)] = []
-            for await result in group { done.append(result) }
-            return done.sorted { $0.0 < $1.0 }.map(\.1)
+        let comparisons = await orderedParallelMap(count: pairJobs.count) { [pairJobs] index in
+            let job = pairJobs[index]
+            var rng = SeededGenerator(seed: settings.seed, stream: 1_000_000 + UInt64(index))
+            return PairwiseComparisons.compare(task: job.task, modelA: job.a, modelB: job.b, trials: job.trials,
+                                               level: level, samples: settings.bootstrapSamples, using: &rng)
         }
         let pairwise = PairwiseComparisons.holmWithinTasks(comparisons)
         var images: [ImageFoolRate] = []

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import StudyKit
 
 /// What a study will look like, for planning: the population fool rate and the logit-scale standard
@@ -105,23 +106,13 @@ public enum SamplePlanner {
                                         sdParticipant: scenario.sdParticipant, sdImage: scenario.sdImage,
                                         populationFoolRate: scenario.foolRate)
         let mu = setting.intercept
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let widths = await withTaskGroup(of: [Double].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    stride(from: worker, to: studies, by: workers).compactMap { study -> Double? in
-                        var rng = SeededGenerator(seed: seed, stream: UInt64(study))
-                        let counts = CrossedSimulation.simulateStudy(setting, intercept: mu, using: &rng)
-                        let estimate = FoolRateIntervals.estimate(counts, level: level, samples: bootstrapSamples,
-                                                                  schemes: [.participants, .images], using: &rng)
-                        return estimate.primary.map { $0.width / 2 }
-                    }
-                }
-            }
-            var all: [Double] = []
-            for await part in group { all.append(contentsOf: part) }
-            return all
-        }
+        let widths = await orderedParallelMap(count: max(studies, 0)) { study -> Double? in
+            var rng = SeededGenerator(seed: seed, stream: UInt64(study))
+            let counts = CrossedSimulation.simulateStudy(setting, intercept: mu, using: &rng)
+            let estimate = FoolRateIntervals.estimate(counts, level: level, samples: bootstrapSamples,
+                                                      schemes: [.participants, .images], using: &rng)
+            return estimate.primary.map { $0.width / 2 }
+        }.compactMap { $0 }
         return widths.isEmpty ? .infinity : widths.reduce(0, +) / Double(widths.count)
     }
 }

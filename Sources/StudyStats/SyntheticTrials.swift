@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import StudyKit
 
 /// Answered trials of a simulated study in the paper's design, for benchmarks and tests: in each task,
@@ -47,7 +48,7 @@ public struct SyntheticStudy: Sendable {
                 let participantEffect = sdParticipant * rng.standardNormal()
                 var index = 0
                 func add(_ kind: TrialKind, image: Int, model: String, fooledProbability: Double) {
-                    let side: Side = rng.index(below: 2) == 0 ? .left : .right
+                    let side: Side = rng.stableIndex(below: 2) == 0 ? .left : .right
                     let fooled = rng.unitInterval() < fooledProbability
                     out.append(AnsweredTrial(
                         participant: participant, session: session, sequence: sequence, task: task, trialIndex: index,

@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import SR3Core
+import Resampling
 import XCTest
 
 final class ResizingTests: XCTestCase {

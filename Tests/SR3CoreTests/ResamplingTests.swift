@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
 
-@testable import SR3Core
+@testable import Resampling
 
-/// Both bicubic resamplers against the reference fixture (spec section 5), within 1e-5.
+/// Both bicubic resamplers against the reference fixture (docs/SR3-ARCHITECTURE.md section 5), within 1e-5.
 final class ResamplingTests: XCTestCase {
     private static let fixtureURL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SeededRandom
 import StudyBuilder
 import StudyKit
 import XCTest
@@ -59,7 +60,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(bicubicMetrics.consistency, consistency / 3, accuracy: 1e-9)
 
         // The design covers the available models and is what TrialDesigner makes from the study's seed.
-        var rng = StudySeededGenerator(seed: manifest.definition.seed, stream: "design")
+        var rng = SeededGenerator(seed: manifest.definition.seed, stream: "design")
         XCTAssertEqual(manifest.design, try TrialDesigner.makeDesign(definition: manifest.definition, images: ["img0", "img1", "img2"],
                                                                     models: ["bicubic", "outside"], using: &rng))
         XCTAssertEqual(try study.temporaryBuildFolders(), [])

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SeededRandom
 import StudyBuilder
 import StudyKit
 
@@ -68,7 +69,7 @@ struct TestStudy {
 enum TestImages {
     /// Smooth random colours (so the images are photo-like enough for SSIM), deterministic per seed.
     static func random(width: Int, height: Int, seed: UInt64) -> RGBImage {
-        var rng = StudySeededGenerator(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let base = (0..<3).map { _ in Double(rng.next() % 200) }
         var pixels = [UInt8]()
         pixels.reserveCapacity(width * height * 3)

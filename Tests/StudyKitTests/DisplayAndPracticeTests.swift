@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import StudyKit
 import XCTest
 
@@ -45,10 +46,10 @@ final class DisplayAndPracticeTests: XCTestCase {
                                                            practice: 3, catchRate: 0.2)
         let images = (0..<12).map { String(format: "img%03d", $0) }
         let models = ["m0", "m1", "m2"]
-        var rng = StudySeededGenerator(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         let plain = try TrialDesigner.makeDesign(definition: definition, images: images, models: models, using: &rng)
         definition.practiceModel = "m2"
-        rng = StudySeededGenerator(seed: 5)
+        rng = SeededGenerator(seed: 5)
         let practiced = try TrialDesigner.makeDesign(definition: definition, images: images, models: models, using: &rng)
         XCTAssertEqual(plain.sequences.count, practiced.sequences.count)
         for (a, b) in zip(plain.sequences, practiced.sequences) {
@@ -66,7 +67,7 @@ final class DisplayAndPracticeTests: XCTestCase {
             }
         }
         definition.practiceModel = "gone"
-        rng = StudySeededGenerator(seed: 5)
+        rng = SeededGenerator(seed: 5)
         XCTAssertThrowsError(try TrialDesigner.makeDesign(definition: definition, images: images, models: models, using: &rng))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import StudyKit
 import XCTest
 
@@ -24,7 +25,7 @@ final class TrialDesignerTests: XCTestCase {
                                                            participants: c.participants, practice: c.practice, catchRate: c.catchRate)
         let images = (0..<c.images).map { String(format: "img%03d", $0) }
         let models = (0..<c.models).map { "m\($0)" }
-        var rng = StudySeededGenerator(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let design = try TrialDesigner.makeDesign(definition: definition, images: images, models: models, using: &rng)
         let plan = try DesignPlan(definition: definition, imageCount: c.images, modelCount: c.models)
         return (definition, plan, design, images, models)
@@ -128,7 +129,7 @@ final class TrialDesignerTests: XCTestCase {
 
     func testImpossibleNumbersAreRejectedNamingTheField() throws {
         let definition = try DefinitionFixtures.definition(images: 5, models: 2, perParticipant: 6, participants: 3)
-        var rng = StudySeededGenerator(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         XCTAssertThrowsError(try TrialDesigner.makeDesign(definition: definition, images: ["a", "b", "c", "d", "e"], models: ["x", "y"], using: &rng)) { error in
             guard let error = error as? DesignError else { return XCTFail("\(error)") }
             XCTAssertEqual(error.field, "images_per_participant")
@@ -151,7 +152,7 @@ final class TrialDesignerStabilityTests: XCTestCase {
         let definition = try DefinitionFixtures.definition(images: 6, models: 3, perParticipant: 4, participants: 3,
                                                            practice: 1, catchRate: 0.25)
         let images = (0..<6).map { "img\($0)" }
-        var rng = StudySeededGenerator(seed: 2021, stream: "design")
+        var rng = SeededGenerator(seed: 2021, stream: "design")
         let design = try TrialDesigner.makeDesign(definition: definition, images: images, models: ["a", "b", "c"], using: &rng)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -160,7 +161,7 @@ final class TrialDesignerStabilityTests: XCTestCase {
     }
 
     func testGeneratorStreamIsPinned() {
-        var rng = StudySeededGenerator(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         // xoshiro256** seeded by SplitMix64, as Vigna's reference code (values computed independently).
         XCTAssertEqual((0..<3).map { _ in rng.next() }, [1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009])
     }

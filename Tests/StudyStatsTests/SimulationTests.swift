@@ -1,3 +1,4 @@
+import SeededRandom
 import StudyKit
 import XCTest
 @testable import StudyStats

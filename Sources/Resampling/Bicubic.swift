@@ -1,9 +1,9 @@
-/// Bicubic resampling of float image planes, exactly as spec section 5.
+/// Bicubic resampling of float image planes, exactly as docs/SR3-ARCHITECTURE.md section 5.
 ///
 /// Both resamplers are separable (width first, then height, in float) and precompute,
 /// per axis, a fixed number of (source index, weight) taps for every output position.
 public enum Bicubic {
-    /// Antialiased bicubic (a = -0.5), spec section 5, as PIL and torch `antialias=True`.
+    /// Antialiased bicubic (a = -0.5), docs/SR3-ARCHITECTURE.md section 5, as PIL and torch `antialias=True`.
     /// `planes`: `count` planes of `height * width` floats (e.g. the N*C planes of an NCHW tensor).
     /// Returns `count * toHeight * toWidth` floats. Sizes must be positive and
     /// `planes.count == count * height * width`; otherwise the result is empty.
@@ -18,7 +18,7 @@ public enum Bicubic {
     }
 
     /// Plain bicubic (a = -0.75, half-pixel centres, edge clamp, no antialias, weights not
-    /// renormalised), spec section 5, as torch `antialias=False, align_corners=False`.
+    /// renormalised), docs/SR3-ARCHITECTURE.md section 5, as torch `antialias=False, align_corners=False`.
     /// Same layout and size rules as `downsampleAntialiased`. The result is not clamped.
     public static func upsample(
         _ planes: [Float], count: Int, height: Int, width: Int, toHeight: Int, toWidth: Int

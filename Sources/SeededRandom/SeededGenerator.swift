@@ -1,16 +1,15 @@
-/// A small, fast, seedable generator (xoshiro256**, seeded through SplitMix64), so that every
-/// random choice of a study (the trial design, per-image sampling seeds) is reproducible from
-/// the study's seed on every platform. Not for cryptography. StudyStats' bootstraps use it too
-/// (as `SeededGenerator`), so `next()` is inlinable into their hot loops.
-public struct StudySeededGenerator: RandomNumberGenerator, Sendable {
+/// The project's one seeded generator: xoshiro256** seeded through SplitMix64, so that every random
+/// choice (a study's trial design, an image's sampling noise, a report's bootstrap) is reproducible from
+/// its seed on every platform and Swift version. Not for cryptography. `next()` is inlinable into hot loops.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
         var mix = seed
-        s0 = StudySeededGenerator.splitMix(&mix)
-        s1 = StudySeededGenerator.splitMix(&mix)
-        s2 = StudySeededGenerator.splitMix(&mix)
-        s3 = StudySeededGenerator.splitMix(&mix)
+        s0 = SeededGenerator.splitMix(&mix)
+        s1 = SeededGenerator.splitMix(&mix)
+        s2 = SeededGenerator.splitMix(&mix)
+        s3 = SeededGenerator.splitMix(&mix)
     }
 
     /// A generator for one named purpose (e.g. a task's design), independent of the others drawn from the same seed.
@@ -18,6 +17,12 @@ public struct StudySeededGenerator: RandomNumberGenerator, Sendable {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, stable across runs (unlike Hasher)
         for byte in stream.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         self.init(seed: seed ^ hash)
+    }
+
+    /// A generator for numbered stream `stream` of `seed`: independent streams for parallel work that stays
+    /// reproducible whatever order the work runs in.
+    public init(seed: UInt64, stream: UInt64) {
+        self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) &+ stream)
     }
 
     @inlinable
@@ -30,6 +35,7 @@ public struct StudySeededGenerator: RandomNumberGenerator, Sendable {
         return result
     }
 
+    /// One step of SplitMix64, which spreads a seed over the generator's four words.
     public static func splitMix(_ state: inout UInt64) -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state

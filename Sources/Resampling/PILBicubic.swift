@@ -2,11 +2,11 @@
 /// (a = -0.5, renormalised at the borders) in 22-bit fixed point, width pass first, and each pass
 /// rounded and clipped to uint8 (the clipping between the passes cuts the negative lobes, which
 /// moves some grey levels by 10 or more against a float resize).
-enum PILBicubic {
+public enum PILBicubic {
     static let precisionBits = 22
 
     /// `planes` holds uint8 values as floats in [0, 1] (multiples of 1/255); so does the result.
-    static func resize(_ planes: [Float], count: Int, height: Int, width: Int, toHeight: Int, toWidth: Int) -> [Float] {
+    public static func resize(_ planes: [Float], count: Int, height: Int, width: Int, toHeight: Int, toWidth: Int) -> [Float] {
         guard count >= 0, height > 0, width > 0, toHeight > 0, toWidth > 0, planes.count == count * height * width else { return [] }
         let horizontal = fixedPoint(BicubicTaps.antialiasedSpans(from: width, to: toWidth))
         let vertical = fixedPoint(BicubicTaps.antialiasedSpans(from: height, to: toHeight))
