@@ -11,14 +11,10 @@ struct BackupCommand: AsyncParsableCommand {
     @Argument(help: "The backup file to write (must not exist).")
     var destination: String
 
-    @Option(help: "Study name, study folder or build folder (default: \(StudyPaths.defaultStudy)).")
-    var study: String?
-
-    @Option(help: "Database file (default: responses.sqlite in the study folder, as `studyserver serve` uses).")
-    var db: String?
+    @OptionGroup var inputs: StudyDataOptions
 
     func run() async throws {
-        let path = db ?? StudyPaths(argument: study).defaultDatabase.path
+        let path = inputs.databasePath
         do {
             let database = try StudyDatabase(path: path, mustExist: true)
             let check = try database.backup(to: destination)

@@ -81,42 +81,6 @@ enum ReportCSVTable: String, ExpressibleByArgument, CaseIterable {
     case foolRates = "fool-rates", images, pairwise
 }
 
-/// `--study` and `--db`, shared by report, export and plan.
-struct StudyDataOptions: ParsableArguments {
-    @Option(help: "Study name, study folder or build folder (default: \(StudyPaths.defaultStudy)).")
-    var study: String?
-
-    @Option(help: "Database file (default: responses.sqlite in the study folder, as `studyserver serve` uses).")
-    var db: String?
-
-    struct Loaded {
-        var paths: StudyPaths
-        var manifest: Manifest
-        var databasePath: String
-        var trials: [AnsweredTrial]
-    }
-
-    var paths: StudyPaths { StudyPaths(argument: study) }
-
-    func loadManifest() throws -> Manifest {
-        do { return try Manifest.load(buildFolder: paths.buildFolder) } catch { throw ServerCommandError("\(error)") }
-    }
-
-    /// The manifest and every answered trial; errors name the file and the fix.
-    func load() throws -> Loaded {
-        let paths = self.paths
-        let manifest = try loadManifest()
-        let path = db ?? paths.defaultDatabase.path
-        do {
-            let database = try StudyDatabase(path: path, mustExist: true)
-            return Loaded(paths: paths, manifest: manifest, databasePath: path,
-                          trials: try database.answeredTrials(manifest: manifest))
-        } catch {
-            throw ServerCommandError("\(error)")
-        }
-    }
-}
-
 enum OutputDestination {
     /// Writes to `path`, or standard output when nil or "-".
     static func write(_ text: String, to path: String?) throws {

@@ -9,11 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run a built study for participants in the browser, recording every answer in SQLite.")
 
-    @Option(help: "Study name, study folder or build folder (default: \(StudyPaths.defaultStudy)).")
-    var study: String?
-
-    @Option(help: "Database file (default: responses.sqlite in the study folder).")
-    var db: String?
+    @OptionGroup var inputs: StudyDataOptions
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -56,13 +52,13 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "studyserver")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let paths = StudyPaths(argument: study)
+        let paths = inputs.paths
         let publicURL = try PublicFolder.locate(argument: publicFolder)
         let environmentToken = ProcessInfo.processInfo.environment["STUDY_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let token = adminToken ?? environmentToken
         let settings = ServerSettings(
-            host: host, port: port, buildFolder: paths.buildFolder, databasePath: db ?? paths.defaultDatabase.path,
-            publicFolder: publicURL, adminToken: token ?? AdminToken.generate(), abandonAfterMinutes: abandonAfterMinutes,
+            host: host, port: port, buildFolder: paths.buildFolder, databasePath: inputs.databasePath,
+            publicFolder: publicURL, adminToken: token ?? SecretGenerator.adminToken(), abandonAfterMinutes: abandonAfterMinutes,
             sessionsPerClientPerMinute: sessionsPerClientPerMinute, sessionsPerMinute: sessionsPerMinute,
             trustForwardedFor: trustForwardedFor)
         let server: StudyHTTPServer
@@ -87,13 +83,6 @@ struct ServeCommand: AsyncParsableCommand {
             lines.append("Press Ctrl-C to stop.")
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
-    }
-}
-
-enum AdminToken {
-    static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<24).map { _ in String(UInt8.random(in: 0...15, using: &generator), radix: 16) }.joined()
     }
 }
 

@@ -8,18 +8,14 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show per task: sequences, hand-outs, active and complete sessions, answers.")
 
-    @Option(help: "Study name, study folder or build folder (default: \(StudyPaths.defaultStudy)).")
-    var study: String?
-
-    @Option(help: "Database file (default: responses.sqlite in the study folder).")
-    var db: String?
+    @OptionGroup var inputs: StudyDataOptions
 
     @Option(help: "Sessions idle this long count as abandoned (default: the study's assignment.abandon_after_minutes).")
     var abandonAfterMinutes: Double?
 
     func run() async throws {
-        let paths = StudyPaths(argument: study)
-        let path = db ?? paths.defaultDatabase.path
+        let paths = inputs.paths
+        let path = inputs.databasePath
         let progress: StudyProgress
         do {
             let manifest = try Manifest.load(buildFolder: paths.buildFolder)

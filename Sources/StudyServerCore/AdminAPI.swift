@@ -12,21 +12,19 @@ struct AdminAPI: Sendable {
     let abandonAfter: TimeInterval
     let now: @Sendable () -> Date
 
-    func addRoutes(to router: Router<some RequestContext>) {
-        router.get("/api/admin/progress") { request, _ in
-            try self.authorize(request)
+    func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        let admin = router.group("/api/admin").add(middleware: AdminAuthorizationMiddleware<Context>(adminToken: adminToken))
+        admin.get("progress") { _, _ in
             let (database, manifest, now, abandonAfter) = (self.database, self.manifest, self.now(), self.abandonAfter)
             return JSONBody.response(try await database.offRequestThreads {
                 try database.progress(manifest: manifest, now: now, abandonAfter: abandonAfter)
             })
         }
         let live = AdminLiveAPI(manifest: manifest, database: database, abandonAfter: abandonAfter, now: now)
-        router.get("/api/admin/live") { request, _ in
-            try self.authorize(request)
-            return JSONBody.response(try await live.snapshot())
+        admin.get("live") { _, _ in
+            JSONBody.response(try await live.snapshot())
         }
-        router.get("/api/admin/export") { request, _ in
-            try self.authorize(request)
+        admin.get("export") { request, _ in
             let format = request.uri.queryParameters["format"].map(String.init) ?? "jsonl"
             guard let export = ExportFormat(rawValue: format) else {
                 throw APIError(.badRequest, "format must be jsonl or csv")
@@ -42,11 +40,18 @@ struct AdminAPI: Sendable {
         }
     }
 
-    func authorize(_ request: Request) throws {
+}
+
+/// Lets a request through to the researcher routes only with `Authorization: Bearer <admin token>`.
+struct AdminAuthorizationMiddleware<Context: RequestContext>: RouterMiddleware {
+    let adminToken: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
               SecretComparison.equal(String(header.dropFirst("Bearer ".count)), adminToken) else {
             throw APIError(.unauthorized, "researcher endpoint: send 'Authorization: Bearer <admin token>' (printed by `studyserver serve` at start)")
         }
+        return try await next(request, context)
     }
 }
 

@@ -168,14 +168,8 @@ struct ParticipantAPI: Sendable {
                            gapPx: study.display.gapPx, minWindowW: study.display.minWindowWidth,
                            minWindowH: study.display.minWindowHeight, allowedDPRs: study.display.allowedDPRs),
             trials: trials, answered: snapshot.answered,
-            nextIndex: Self.nextIndex(trialCount: trials.count, answered: snapshot.answered),
+            nextIndex: TrialProgress.firstUnanswered(Set(snapshot.answered), below: trials.count),
             completed: session.completedAt != nil, completionCode: session.completionCode,
             redirectURL: session.completedAt != nil ? study.completion.redirectURL : nil)
-    }
-
-    /// The first unanswered trial, or nil when all are answered.
-    static func nextIndex(trialCount: Int, answered: [Int]) -> Int? {
-        let done = Set(answered)
-        return (0..<trialCount).first { !done.contains($0) }
     }
 }

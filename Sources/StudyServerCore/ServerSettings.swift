@@ -56,6 +56,9 @@ public enum SecretGenerator {
 
     public static func token() -> String { hex(bytes: 16) }
 
+    /// A researcher token for a server started without one.
+    public static func adminToken() -> String { hex(bytes: 12) }
+
     static func participantID() -> String { "anon-" + hex(bytes: 8) }
 
     /// 8 characters without look-alikes (no 0/O, 1/I/L).

@@ -49,10 +49,7 @@ struct StudyCatalog: Sendable {
         if manifest.design.sequences.isEmpty {
             throw LoadError.emptyDesign(buildFolder.appendingPathComponent(StudyPaths.manifestFileName))
         }
-        var images: [String: ManifestImage] = [:]
-        for image in manifest.images { images[image.id] = image }
-        var outputs: [String: StimulusRef] = [:]
-        for output in manifest.outputs { outputs[output.image + "\u{0}" + output.model] = output.stimulus }
+        let lookup = ManifestLookup(manifest)
 
         var shown: [String: StimulusRef] = [:]
         var sequences: [String: Sequence] = [:]
@@ -62,21 +59,20 @@ struct StudyCatalog: Sendable {
             }
             var trials: [Trial] = []
             for (index, trial) in sequence.trials.enumerated() {
-                guard let image = images[trial.image] else {
+                guard let image = lookup.image(trial.image) else {
                     throw LoadError.inconsistent("sequence \(sequence.id) trial \(index) has unknown image \(trial.image)")
                 }
-                let other: StimulusRef
-                if trial.model != DesignTrial.catchFoilModel {
-                    guard let output = outputs[trial.image + "\u{0}" + trial.model] else {
-                        throw LoadError.inconsistent("sequence \(sequence.id) trial \(index) has no output for its image and model")
-                    }
-                    other = output
-                } else {
-                    other = image.catchFoil
+                guard let other = lookup.shownAgainstTruth(image: trial.image, model: trial.model) else {
+                    throw LoadError.inconsistent("sequence \(sequence.id) trial \(index) has no output for its image and model")
                 }
                 let (left, right) = trial.modelSide == .left ? (other, image.hr) : (image.hr, other)
                 var slots: [Slot: StimulusRef] = [.left: left, .right: right]
-                if task.showInput { slots[.input] = try Self.input(image, outputs: outputs, manifest: manifest) }
+                if task.showInput {
+                    guard let input = lookup.taskInput(image: image.id) else {
+                        throw LoadError.inconsistent("display.input is bicubic but image \(image.id) has no bicubic output")
+                    }
+                    slots[.input] = input
+                }
                 for ref in slots.values { shown[ref.sha256] = ref }
                 trials.append(Trial(index: index, practice: trial.kind == .practice, stimuli: slots.mapValues(\.sha256),
                                     correct: trial.kind == .practice ? trial.modelSide.other.rawValue : nil))
@@ -127,15 +123,5 @@ struct StudyCatalog: Sendable {
 
     static func isSHA256(_ value: String) -> Bool {
         value.utf8.count == 64 && value.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
-
-    /// The Task-1 input as the study declares it: the LR image (drawn pixelated), or the bicubic model's upsample.
-    static func input(_ image: ManifestImage, outputs: [String: StimulusRef], manifest: Manifest) throws -> StimulusRef {
-        guard manifest.definition.display.input == .bicubic else { return image.lr }
-        guard let bicubic = manifest.models.first(where: { $0.kind == .bicubic && $0.available }),
-              let upsample = outputs[image.id + "\u{0}" + bicubic.id] else {
-            throw LoadError.inconsistent("display.input is bicubic but image \(image.id) has no bicubic output")
-        }
-        return upsample
     }
 }

@@ -133,8 +133,8 @@ public enum ReportHTML {
 
         h.append("<h2>Lowest and highest fool-rate images (Figure D.1)</h2>")
         let definition = manifest.definition
-        let bicubic = manifest.models.first { $0.kind == .bicubic && $0.available }
-        let inputIsBicubic = definition.display.input == .bicubic && bicubic != nil
+        let lookup = ManifestLookup(manifest)
+        let inputIsBicubic = lookup.inputIsBicubic
         let inputFactor = max(1, definition.hrSize / max(definition.lrSize, 1))
         let inputPx = inputIsBicubic ? definition.hrSize : definition.lrSize * inputFactor
         h.append("<p class=\"muted\">Ranked by the empirical-Bayes (beta-binomial) estimate. Each entry: the input as "
@@ -158,9 +158,9 @@ public enum ReportHTML {
             for (title, rows) in [("lowest", e.lowest), ("highest", e.highest)] where !rows.isEmpty {
                 h.append("<h3>\(esc(taskName(e.task))): \(esc(ReportText.label(report, e.model))), \(title)</h3><div class=\"gallery\">")
                 for r in rows {
-                    let image = manifest.image(r.image)
-                    let output = manifest.output(image: r.image, model: r.model)?.stimulus
-                    let input = inputIsBicubic ? bicubic.flatMap { manifest.output(image: r.image, model: $0.id)?.stimulus } : image?.lr
+                    let image = lookup.image(r.image)
+                    let output = lookup.output(image: r.image, model: r.model)?.stimulus
+                    let input = inputIsBicubic ? lookup.taskInput(image: r.image) : image?.lr
                     let size = definition.hrSize
                     let shownInput = manifest.task(e.task)?.showInput ?? true ? img(input, "input", size: inputPx) : ""
                     h.append("<figure>\(shownInput)\(img(output, "output", size: size))\(img(image?.hr, "HR", size: size))"

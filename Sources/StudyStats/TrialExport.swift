@@ -84,12 +84,10 @@ public struct TrialExportRow: Codable, Sendable, Equatable {
 public enum TrialExport {
     public static func rows(trials: [AnsweredTrial], manifest: Manifest) -> [TrialExportRow] {
         let outcome = Exclusions.apply(trials, rules: manifest.definition.exclusions, exposureMs: manifest.definition.exposureMs)
-        let images = Dictionary(manifest.images.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var outputs: [String: String] = [:]
-        for o in manifest.outputs { outputs[o.image + "\u{0}" + o.model] = o.stimulus.sha256 }
+        let lookup = ManifestLookup(manifest)
         return trials.enumerated().map { index, t in
-            let image = images[t.image]
-            let stimulus = t.model == DesignTrial.catchFoilModel ? image?.catchFoil.sha256 : outputs[t.image + "\u{0}" + t.model]
+            let image = lookup.image(t.image)
+            let stimulus = lookup.shownAgainstTruth(image: t.image, model: t.model)?.sha256
             let reason = outcome.reasons[index]
             return TrialExportRow(
                 participant: t.participant, session: t.session, sequence: t.sequence, task: t.task,

@@ -24,9 +24,14 @@ public struct AnswerResult: Sendable, Equatable {
     public var trialCount: Int
 
     /// The first unanswered trial, or nil when all are answered.
-    public var nextIndex: Int? {
-        let done = Set(answered)
-        return (0..<trialCount).first { !done.contains($0) }
+    public var nextIndex: Int? { TrialProgress.firstUnanswered(Set(answered), below: trialCount) }
+}
+
+/// Where a session stands in its sequence.
+public enum TrialProgress {
+    /// The lowest trial index below `trialCount` that is not in `answered`, or nil when all are answered.
+    public static func firstUnanswered(_ answered: Set<Int>, below trialCount: Int) -> Int? {
+        (0..<max(trialCount, 0)).first { !answered.contains($0) }
     }
 }
 
@@ -82,8 +87,8 @@ extension StudyDatabase {
 
     public func answers(session token: String? = nil) throws -> [AnswerRecord] {
         try pool.read { db in
-            var request = AnswerRecord.order(Column("id"))
-            if let token { request = request.filter(Column("session") == token) }
+            var request = AnswerRecord.order(AnswerRecord.Columns.id)
+            if let token { request = request.filter(AnswerRecord.Columns.session == token) }
             return try request.fetchAll(db)
         }
     }

@@ -22,7 +22,7 @@ extension StudyDatabase {
                         if existing != row { try row.update(db) }
                         continue
                     }
-                    let handedOut = try HandoutRecord.filter(Column("sequence") == row.id).fetchCount(db)
+                    let handedOut = try HandoutRecord.filter(HandoutRecord.Columns.sequence == row.id).fetchCount(db)
                     if handedOut > 0 { throw StudyStoreError.planChanged(path: path, sequence: row.id) }
                     try row.update(db)
                 } else {
@@ -33,6 +33,6 @@ extension StudyDatabase {
     }
 
     public func planSequences() throws -> [PlanSequenceRecord] {
-        try pool.read { db in try PlanSequenceRecord.order(Column("position")).fetchAll(db) }
+        try pool.read { db in try PlanSequenceRecord.order(PlanSequenceRecord.Columns.position).fetchAll(db) }
     }
 }

@@ -81,7 +81,7 @@ extension StudyDatabase {
         let start = normalized
         return try await pool.write { db in
             if let id = start.participantID,
-               let existing = try SessionRecord.filter(Column("participant") == id).fetchOne(db) {
+               let existing = try SessionRecord.filter(SessionRecord.Columns.participant == id).fetchOne(db) {
                 let byToken = start.resumeToken.map { SecretComparison.equal($0, existing.token) } ?? false
                 let byBrowser = zip(start.browserKey, existing.browserKey).map { SecretComparison.equal($0, $1) } ?? false
                 guard byToken || byBrowser else { throw StudyStoreError.participantHasSession }
@@ -110,7 +110,7 @@ extension StudyDatabase {
                 windowW: start.windowW, windowH: start.windowH, dpr: start.dpr, stimulusKey: identity.stimulusKey,
                 browserKey: start.browserKey)
             try session.insert(db)
-            let earlier = try HandoutRecord.filter(Column("sequence") == chosen.sequence).fetchCount(db)
+            let earlier = try HandoutRecord.filter(HandoutRecord.Columns.sequence == chosen.sequence).fetchCount(db)
             var handout = HandoutRecord(id: nil, sequence: chosen.sequence, session: session.token,
                                         handedOutAt: now, earlierHandouts: earlier)
             try handout.insert(db)
@@ -136,7 +136,7 @@ extension StudyDatabase {
         try await pool.write { db in
             guard var session = try SessionRecord.fetchOne(db, key: token) else { return .unknownSession }
             if session.completedAt != nil { return .completed(session) }
-            let answered = try AnswerRecord.filter(Column("session") == token).fetchCount(db)
+            let answered = try AnswerRecord.filter(AnswerRecord.Columns.session == token).fetchCount(db)
             guard answered >= trialCount else { return .incomplete(answered: answered, trials: trialCount) }
             session.completedAt = now
             session.lastSeenAt = now
@@ -152,7 +152,7 @@ extension StudyDatabase {
         try await pool.write { db in
             guard var session = try SessionRecord.fetchOne(db, key: token) else { return .unknownSession }
             if session.completedAt != nil { return .sessionComplete }
-            let count = try EventRecord.filter(Column("session") == token).fetchCount(db)
+            let count = try EventRecord.filter(EventRecord.Columns.session == token).fetchCount(db)
             if count >= Self.maxEventsPerSession { return .tooMany }
             var event = EventRecord(id: nil, session: token, kind: kind, detail: detail, receivedAt: now)
             try event.insert(db)
@@ -163,15 +163,15 @@ extension StudyDatabase {
     }
 
     public func events(token: String) throws -> [EventRecord] {
-        try pool.read { db in try EventRecord.filter(Column("session") == token).order(Column("id")).fetchAll(db) }
+        try pool.read { db in try EventRecord.filter(EventRecord.Columns.session == token).order(EventRecord.Columns.id).fetchAll(db) }
     }
 
     public func handouts() throws -> [HandoutRecord] {
-        try pool.read { db in try HandoutRecord.order(Column("id")).fetchAll(db) }
+        try pool.read { db in try HandoutRecord.order(HandoutRecord.Columns.id).fetchAll(db) }
     }
 
     public func sessions() throws -> [SessionRecord] {
-        try pool.read { db in try SessionRecord.order(Column("started_at"), Column("token")).fetchAll(db) }
+        try pool.read { db in try SessionRecord.order(SessionRecord.Columns.startedAt, SessionRecord.Columns.token).fetchAll(db) }
     }
 
     public func participant(id: String) throws -> ParticipantRecord? {

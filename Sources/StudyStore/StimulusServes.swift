@@ -18,14 +18,14 @@ extension StudyDatabase {
     public func serveStimulus(stimulusKey: String, trialIndex: Int, slot: String, now: Date, lookahead: Int,
                               exists: @escaping @Sendable (String) -> Bool) async throws -> StimulusServeOutcome {
         try await pool.write { db in
-            guard let session = try SessionRecord.filter(Column("stimulus_key") == stimulusKey).fetchOne(db) else {
+            guard let session = try SessionRecord.filter(SessionRecord.Columns.stimulusKey == stimulusKey).fetchOne(db) else {
                 return .unknownKey
             }
             guard exists(session.sequence) else { return .unknownKey }
             if session.completedAt != nil { return .notOpen }
             let answered = Set(try Self.answered(db, token: session.token))
             if answered.contains(trialIndex) { return .notOpen }
-            let firstOpen = (0...).first { !answered.contains($0) } ?? 0
+            let firstOpen = TrialProgress.firstUnanswered(answered, below: answered.count + 1) ?? 0
             if trialIndex > firstOpen + lookahead { return .notOpen }
             try db.execute(sql: """
                 INSERT INTO stimulus_serve (session, trial_index, slot, first_served_at, last_served_at, serves)
@@ -39,8 +39,8 @@ extension StudyDatabase {
 
     public func stimulusServes(session token: String) throws -> [StimulusServeRecord] {
         try pool.read { db in
-            try StimulusServeRecord.filter(Column("session") == token)
-                .order(Column("trial_index"), Column("slot")).fetchAll(db)
+            try StimulusServeRecord.filter(StimulusServeRecord.Columns.session == token)
+                .order(StimulusServeRecord.Columns.trialIndex, StimulusServeRecord.Columns.slot).fetchAll(db)
         }
     }
 
