@@ -1,7 +1,7 @@
 import COpenBLAS
 import Foundation
 
-/// Single-head self-attention over all positions, added to its input in place (spec section 2).
+/// Single-head self-attention over all positions, added to its input in place (docs/SR3-ARCHITECTURE.md section 2).
 extension SelfAttention {
     /// Query rows handled per work item.
     static let rowsPerItem = 64

@@ -1,4 +1,4 @@
-/// Weights of the U-Net's pieces (spec section 2), checked against the config when loaded.
+/// Weights of the U-Net's pieces (docs/SR3-ARCHITECTURE.md section 2), checked against the config when loaded.
 
 /// A 2-D convolution: `weight` is [cout, cin * k * k] row-major (PyTorch's [cout, cin, k, k]).
 struct ConvWeights: Sendable {
@@ -79,7 +79,7 @@ struct ResnetBlockWithAttention: Sendable {
     let attention: SelfAttention?
 }
 
-/// One entry of `downs` / `ups` (spec section 2).
+/// One entry of `downs` / `ups` (docs/SR3-ARCHITECTURE.md section 2).
 enum UNetLayer: Sendable {
     case stem(ConvWeights)
     case resnet(ResnetBlockWithAttention)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The noise-level embedding and its MLP (spec section 2), in float like the reference.
+/// The noise-level embedding and its MLP (docs/SR3-ARCHITECTURE.md section 2), in float like the reference.
 struct NoiseLevelMLP: Sendable {
     let first: LinearWeights
     let second: LinearWeights

@@ -15,13 +15,39 @@ public protocol DiffusionSampler: Sendable {
     func step(modelOutput eps: [Float], timestep t: Int, sample y: [Float], noise: [Float]?, correction: ((inout [Float]) -> Void)?) -> [Float]
 }
 
-extension NoiseSchedule {
-    /// The schedule a sampler runs for `steps` steps (this one respaced evenly when it has more) and its
-    /// timesteps, N ... 1.
-    func sampled(steps count: Int) -> (schedule: NoiseSchedule, timesteps: [Int]) {
-        let schedule = count >= steps ? self : respaced(keeping: evenlySpacedTimesteps(count))
+/// A base schedule and the timesteps a sampler runs on it: every sampler's bookkeeping, kept once.
+public struct SampledSchedule: Sendable {
+    public let base: NoiseSchedule
+    /// The base schedule respaced evenly to the chosen number of steps (the base itself when it has no more).
+    public private(set) var schedule: NoiseSchedule
+    /// Indices into `schedule`, N ... 1.
+    public private(set) var timesteps: [Int]
+
+    /// All of the base schedule's steps.
+    public init(base: NoiseSchedule) {
+        self.base = base
+        (schedule, timesteps) = SampledSchedule.sampled(base, steps: base.steps)
+    }
+
+    /// Chooses `count` timesteps evenly spaced over the base schedule.
+    public mutating func setTimesteps(_ count: Int) { (schedule, timesteps) = SampledSchedule.sampled(base, steps: count) }
+
+    private static func sampled(_ base: NoiseSchedule, steps count: Int) -> (NoiseSchedule, [Int]) {
+        let schedule = count >= base.steps ? base : base.respaced(keeping: base.evenlySpacedTimesteps(count))
         return (schedule, Array((1...max(1, schedule.steps)).reversed()))
     }
+}
+
+/// A sampler keeps its schedule and timesteps in a `SampledSchedule`; these forward to it.
+public protocol SampledScheduleHolder {
+    var sampled: SampledSchedule { get set }
+}
+
+extension SampledScheduleHolder {
+    public var base: NoiseSchedule { sampled.base }
+    public var schedule: NoiseSchedule { sampled.schedule }
+    public var timesteps: [Int] { sampled.timesteps }
+    public mutating func setTimesteps(_ count: Int) { sampled.setTimesteps(count) }
 }
 
 extension DiffusionSampler {
@@ -41,17 +67,10 @@ extension DiffusionSampler {
 }
 
 /// Paper Algorithm 2 with the posterior variance and x0 clipping (ancestral DDPM).
-public struct DDPMSampler: DiffusionSampler {
-    public let base: NoiseSchedule
-    public private(set) var schedule: NoiseSchedule
-    public private(set) var timesteps: [Int]
+public struct DDPMSampler: DiffusionSampler, SampledScheduleHolder {
+    public var sampled: SampledSchedule
 
-    public init(schedule: NoiseSchedule) {
-        base = schedule
-        (self.schedule, timesteps) = schedule.sampled(steps: schedule.steps)
-    }
-
-    public mutating func setTimesteps(_ count: Int) { (schedule, timesteps) = base.sampled(steps: count) }
+    public init(schedule: NoiseSchedule) { sampled = SampledSchedule(base: schedule) }
 
     public func needsNoise(at t: Int) -> Bool { t > 1 }
 
@@ -74,17 +93,10 @@ public struct DDPMSampler: DiffusionSampler {
 
 /// Deterministic DDIM (eta = 0) for few-step previews: y_{t-1} = sqrt(gamma') x0 + sqrt(1 - gamma') eps,
 /// with eps recomputed from the clipped (and possibly projected) x0.
-public struct DDIMSampler: DiffusionSampler {
-    public let base: NoiseSchedule
-    public private(set) var schedule: NoiseSchedule
-    public private(set) var timesteps: [Int]
+public struct DDIMSampler: DiffusionSampler, SampledScheduleHolder {
+    public var sampled: SampledSchedule
 
-    public init(schedule: NoiseSchedule) {
-        base = schedule
-        (self.schedule, timesteps) = schedule.sampled(steps: schedule.steps)
-    }
-
-    public mutating func setTimesteps(_ count: Int) { (schedule, timesteps) = base.sampled(steps: count) }
+    public init(schedule: NoiseSchedule) { sampled = SampledSchedule(base: schedule) }
 
     public func needsNoise(at t: Int) -> Bool { false }
 

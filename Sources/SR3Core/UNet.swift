@@ -1,7 +1,7 @@
 import COpenBLAS
 import Foundation
 
-/// The SR3 U-Net of spec section 2, built from a config and its state dict. Immutable; one forward
+/// The SR3 U-Net of docs/SR3-ARCHITECTURE.md section 2, built from a config and its state dict. Immutable; one forward
 /// pass per image runs on the threads it is given (Winograd or im2col convolutions on single-threaded
 /// OpenBLAS sgemm).
 public struct UNet: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The U-Net hyper-parameters of spec section 2 (`config` in a checkpoint's metadata).
+/// The U-Net hyper-parameters of docs/SR3-ARCHITECTURE.md section 2 (`config` in a checkpoint's metadata).
 public struct UNetConfig: Sendable, Hashable, Codable {
     public var inChannel: Int
     public var outChannel: Int

@@ -1,4 +1,4 @@
-/// The forward pass of one image (spec section 2, "Forward").
+/// The forward pass of one image (docs/SR3-ARCHITECTURE.md section 2, "Forward").
 extension UNet {
     func forward(image input: UnsafePointer<Float>, level: Float, output: UnsafeMutablePointer<Float>, workspace ws: UNetWorkspace) {
         let emb = noiseMLP.embed(level)

@@ -2,7 +2,7 @@ import Imaging
 import StudyKit
 
 /// The paper's Table 1 per model: mean PSNR and SSIM against the HR reference, and consistency
-/// (MSE x 1e-5 between the output downsampled to lr_size and the LR), over all images.
+/// (MSE in units of 1e-5, i.e. MSE x 1e5, between the output downsampled to lr_size and the LR), over all images.
 enum MetricsCalculator {
     /// Identical images have infinite PSNR; a mean needs a finite value (JSON has no infinity).
     static let maxPSNR = 100.0

@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import StudyKit
 
-/// One source image turned into what the study shows (spec section 1): the HR reference (centre crop,
+/// One source image turned into what the study shows (docs/SR3-ARCHITECTURE.md section 1): the HR reference (centre crop,
 /// antialiased bicubic to hr_size), the LR input (antialiased bicubic to lr_size, uint8) and the catch
 /// foil (the LR scaled up by nearest neighbour).
 public struct PreparedImage: Sendable {

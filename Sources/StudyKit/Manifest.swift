@@ -108,7 +108,7 @@ public struct ManifestOutput: Codable, Sendable, Equatable {
 }
 
 /// The paper's Table 1 for one model over all images: PSNR and SSIM on uint8 RGB against the HR,
-/// consistency = MSE x 1e-5 between the output downsampled to lr_size and the LR (images in [0,1]).
+/// consistency = MSE in units of 1e-5 (MSE x 1e5) between the output downsampled to lr_size and the LR (images in [0,1]).
 public struct ModelMetrics: Codable, Sendable, Equatable {
     public var model: String
     public var images: Int
