@@ -7,6 +7,7 @@ import { AnswerQueue, newAnswerKey } from './answer-queue.js';
 import { displayGeometry, dprAllowed, fitsWindow, screenTooSmall } from './display.js';
 import { ExposureLog, interruptionMessage, navigationKind } from './exposure-log.js';
 import { taskInstructions } from './instructions.js';
+import { FIRST_RETRY_MS, retry, sleep } from './retry.js';
 import { StimulusStore, trialImageURLs } from './stimuli.js';
 import { CHOICE_KEY_LABELS, TrialStage, runTrial } from './trial.js';
 
@@ -19,13 +20,15 @@ const REDIRECT_DELAY_MS = 3000;
 /** A trial whose images have not arrived after this long says that it waits for the connection. */
 const WAIT_NOTICE_MS = 2000;
 const MAX_RATE_LIMIT_RETRIES = 8;
+const MAX_RETRY_MS = 10000;
+/** The least wait before a retry when the server's Retry-After asks for less. */
+const MIN_RETRY_AFTER_MS = 250;
 const IMAGE_ALTS = {
   2: ['Image on the left', 'Image on the right'],
   3: ['Image on the left', 'Small input image in the middle', 'Image on the right'],
 };
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const screen = (name) => $(`[data-screen="${name}"]`);
 
 function show(name) {
@@ -136,19 +139,14 @@ function forgetToken() {
  * Retries `operation` while it fails for network reasons or overload, showing `waitingText` meanwhile.
  * A 429 waits as long as the server's Retry-After says, at most MAX_RATE_LIMIT_RETRIES times.
  */
-async function withRetry(operation, waitingText) {
-  let limited = 0;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!error || !error.retryable) throw error;
-      if (error.status === 429 && (limited += 1) > MAX_RATE_LIMIT_RETRIES) throw error;
-      if (waitingText) showLoading(waitingText);
-      const backoff = Math.min(10000, 500 * 2 ** attempt);
-      await sleep(error.retryAfterMs != null ? Math.max(error.retryAfterMs, 250) : backoff);
-    }
-  }
+function withRetry(operation, waitingText) {
+  return retry(operation, {
+    firstMs: FIRST_RETRY_MS,
+    maxMs: MAX_RETRY_MS,
+    minRetryAfterMs: MIN_RETRY_AFTER_MS,
+    maxRateLimited: MAX_RATE_LIMIT_RETRIES,
+    onWait: () => { if (waitingText) showLoading(waitingText); },
+  });
 }
 
 /** Resumes the stored session, or starts (or, for a known participant id, resumes) one on the server. */
