@@ -4,6 +4,7 @@
 
 import * as api from './api.js';
 import { AnswerQueue, newAnswerKey } from './answer-queue.js';
+import { answerFrom } from './contract.js';
 import { displayGeometry, dprAllowed, fitsWindow, screenTooSmall } from './display.js';
 import { ExposureLog, interruptionMessage, navigationKind } from './exposure-log.js';
 import { taskInstructions } from './instructions.js';
@@ -449,21 +450,16 @@ class Study {
         continue; // the same trial again, announced and marked
       }
       this.decoding.delete(trial.index);
-      this.queue.add(this.token, {
+      // The result carries the measurements under their wire names (contract.js); its dpr is the trial's.
+      this.queue.add(this.token, answerFrom({
+        ...windowInfo(),
+        ...result,
         key: newAnswerKey(),
         index: trial.index,
-        choice: result.choice,
-        response_ms: result.response_ms,
-        exposure_ms: result.exposure_ms,
-        frames: result.frames,
-        visibility_lost: result.visibility_lost,
-        focus_lost: result.focus_lost,
-        ...windowInfo(),
-        dpr: result.dpr,
         rendered_px: result.rendered_px ?? 0,
         client_time: Date.now(),
         interruption: interruption || this.exposures.reasonFor(this.token, trial.index) || null,
-      });
+      }));
       this.exposures.finish(this.token, trial.index);
       this.done.add(trial.index);
       if (trial.practice) {
