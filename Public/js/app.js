@@ -1,6 +1,7 @@
 // The participant's page as a small state machine:
 // display check -> consent (or decline) -> instructions -> practice (with feedback) -> trials -> done.
 // It knows the session's trials only as opaque image URLs and sides; which image is which is the server's business.
+// Importing it runs nothing: `start()` (called by main.js) does.
 
 import * as api from './api.js';
 import { AnswerQueue, newAnswerKey } from './answer-queue.js';
@@ -147,9 +148,9 @@ function withRetry(operation, waitingText) {
   });
 }
 
-/** Resumes the stored session, or starts (or, for a known participant id, resumes) one on the server. */
-async function openSession() {
-  const params = new URLSearchParams(window.location.search);
+/** The participant's ids from the page's query string, as POST /api/sessions names them. */
+export function sessionFields(search) {
+  const params = new URLSearchParams(search);
   const fields = {};
   const pick = (param, field) => {
     const value = params.get(param);
@@ -159,6 +160,12 @@ async function openSession() {
   pick('PROLIFIC_PID', 'prolific_pid');
   pick('STUDY_ID', 'study_id');
   pick('SESSION_ID', 'session_id');
+  return fields;
+}
+
+/** Resumes the stored session, or starts (or, for a known participant id, resumes) one on the server. */
+async function openSession() {
+  const fields = sessionFields(window.location.search);
   const identified = Boolean(fields.pid || fields.prolific_pid);
   const stored = readToken();
   return withRetry(async () => {
@@ -523,11 +530,14 @@ class Study {
   }
 }
 
-new Study().run().catch((error) => {
-  console.error(error);
-  if (screen('error').hidden) {
-    showError(error && error.status
-      ? TEXTS.serverAnswered(error.message)
-      : TEXTS.loadFailed);
-  }
-});
+/** Runs the participant's page; main.js calls it once the document is parsed. */
+export function start() {
+  return new Study().run().catch((error) => {
+    console.error(error);
+    if (screen('error').hidden) {
+      showError(error && error.status
+        ? TEXTS.serverAnswered(error.message)
+        : TEXTS.loadFailed);
+    }
+  });
+}
