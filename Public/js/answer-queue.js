@@ -5,9 +5,9 @@
 // When the page is closed with answers still queued, they also go out as beacons.
 
 import { beaconAnswer, postAnswer } from './api.js';
+import { FIRST_RETRY_MS, backoffMs, isRetryable, retryDelayMs } from './retry.js';
 
 const STORAGE_KEY = 'studyserver.pending_answers';
-const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 5000;
 
 /** A client-made idempotency key: the server treats a repeated key as the same answer. */
@@ -101,8 +101,8 @@ export class AnswerQueue {
         const outcome = await this.deliver(item);
         if (outcome === 'retry') {
           this.failures += 1;
-          const backoff = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (this.failures - 1));
-          const wait = this.retryAfterMs != null ? Math.max(this.retryAfterMs, backoff) : backoff;
+          const backoff = backoffMs(this.failures - 1, { firstMs: FIRST_RETRY_MS, maxMs: MAX_RETRY_MS });
+          const wait = retryDelayMs(this.retryAfterMs, backoff, backoff);
           this.retryTimer = setTimeout(() => { this.retryTimer = null; this.pump(); },
             wait * (0.75 + Math.random() * 0.5));
           this.changed();
@@ -129,7 +129,7 @@ export class AnswerQueue {
       await this.send(token, answer);
       return 'done';
     } catch (error) {
-      if (error && error.retryable) {
+      if (isRetryable(error)) {
         this.retryAfterMs = error.retryAfterMs ?? null; // a 429's Retry-After
         return 'retry';
       }

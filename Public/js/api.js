@@ -1,6 +1,8 @@
 // The study server's JSON API: one function per route, nothing else.
 // Paths resolve against the page's own address so the app also works behind a path prefix.
 
+import { RetryableError, isRetryableStatus, retryAfterMs } from './retry.js';
+
 /** An HTTP answer that is not 2xx. `status` is the HTTP status; `message` the server's `error` text. */
 export class ApiError extends Error {
   /** `retryAfterMs`: the server's Retry-After (429, 503) in milliseconds, or null. */
@@ -13,26 +15,16 @@ export class ApiError extends Error {
 
   /** Worth trying again later: the server is failing or overloaded, not refusing the request. */
   get retryable() {
-    return this.status >= 500 || this.status === 408 || this.status === 429;
+    return isRetryableStatus(this.status);
   }
 }
 
 /** The request never got an HTTP answer (offline, connection refused, server gone). Always retryable. */
-export class NetworkError extends Error {
+export class NetworkError extends RetryableError {
   constructor(cause) {
     super(`network error: ${cause && cause.message ? cause.message : cause}`);
     this.name = 'NetworkError';
-    this.retryable = true;
   }
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
-export function retryAfterMs(header, now = Date.now()) {
-  if (!header) return null;
-  const text = String(header).trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 function apiURL(path) {

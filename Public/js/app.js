@@ -1,13 +1,17 @@
 // The participant's page as a small state machine:
 // display check -> consent (or decline) -> instructions -> practice (with feedback) -> trials -> done.
 // It knows the session's trials only as opaque image URLs and sides; which image is which is the server's business.
+// Importing it runs nothing: `start()` (called by main.js) does.
 
 import * as api from './api.js';
 import { AnswerQueue, newAnswerKey } from './answer-queue.js';
+import { answerFrom } from './contract.js';
 import { displayGeometry, dprAllowed, fitsWindow, screenTooSmall } from './display.js';
 import { ExposureLog, interruptionMessage, navigationKind } from './exposure-log.js';
 import { taskInstructions } from './instructions.js';
+import { FIRST_RETRY_MS, retry, sleep } from './retry.js';
 import { StimulusStore, trialImageURLs } from './stimuli.js';
+import { TEXTS, sessionTexts } from './texts.js';
 import { CHOICE_KEY_LABELS, TrialStage, runTrial } from './trial.js';
 
 const TOKEN_KEY = 'studyserver.session_token';
@@ -19,13 +23,11 @@ const REDIRECT_DELAY_MS = 3000;
 /** A trial whose images have not arrived after this long says that it waits for the connection. */
 const WAIT_NOTICE_MS = 2000;
 const MAX_RATE_LIMIT_RETRIES = 8;
-const IMAGE_ALTS = {
-  2: ['Image on the left', 'Image on the right'],
-  3: ['Image on the left', 'Small input image in the middle', 'Image on the right'],
-};
+const MAX_RETRY_MS = 10000;
+/** The least wait before a retry when the server's Retry-After asks for less. */
+const MIN_RETRY_AFTER_MS = 250;
 
 const $ = (selector, root = document) => root.querySelector(selector);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const screen = (name) => $(`[data-screen="${name}"]`);
 
 function show(name) {
@@ -56,7 +58,7 @@ function showLoading(text) {
  * A text screen; resolves to 'continue' on its button, Space or Enter, or to 'decline' on the optional
  * second button (consent).
  */
-function message(title, text, buttonLabel = 'Continue', declineLabel = null) {
+function message(title, text, buttonLabel = TEXTS.continueLabel, declineLabel = null) {
   const section = screen('message');
   $('[data-part="title"]', section).textContent = title;
   setParagraphs($('[data-part="text"]', section), text);
@@ -136,24 +138,19 @@ function forgetToken() {
  * Retries `operation` while it fails for network reasons or overload, showing `waitingText` meanwhile.
  * A 429 waits as long as the server's Retry-After says, at most MAX_RATE_LIMIT_RETRIES times.
  */
-async function withRetry(operation, waitingText) {
-  let limited = 0;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!error || !error.retryable) throw error;
-      if (error.status === 429 && (limited += 1) > MAX_RATE_LIMIT_RETRIES) throw error;
-      if (waitingText) showLoading(waitingText);
-      const backoff = Math.min(10000, 500 * 2 ** attempt);
-      await sleep(error.retryAfterMs != null ? Math.max(error.retryAfterMs, 250) : backoff);
-    }
-  }
+function withRetry(operation, waitingText) {
+  return retry(operation, {
+    firstMs: FIRST_RETRY_MS,
+    maxMs: MAX_RETRY_MS,
+    minRetryAfterMs: MIN_RETRY_AFTER_MS,
+    maxRateLimited: MAX_RATE_LIMIT_RETRIES,
+    onWait: () => { if (waitingText) showLoading(waitingText); },
+  });
 }
 
-/** Resumes the stored session, or starts (or, for a known participant id, resumes) one on the server. */
-async function openSession() {
-  const params = new URLSearchParams(window.location.search);
+/** The participant's ids from the page's query string, as POST /api/sessions names them. */
+export function sessionFields(search) {
+  const params = new URLSearchParams(search);
   const fields = {};
   const pick = (param, field) => {
     const value = params.get(param);
@@ -163,6 +160,12 @@ async function openSession() {
   pick('PROLIFIC_PID', 'prolific_pid');
   pick('STUDY_ID', 'study_id');
   pick('SESSION_ID', 'session_id');
+  return fields;
+}
+
+/** Resumes the stored session, or starts (or, for a known participant id, resumes) one on the server. */
+async function openSession() {
+  const fields = sessionFields(window.location.search);
   const identified = Boolean(fields.pid || fields.prolific_pid);
   const stored = readToken();
   return withRetry(async () => {
@@ -179,7 +182,7 @@ async function openSession() {
     return api.createSession({
       ...fields, ...windowInfo(), ...(stored ? { resume_token: stored } : {}), ...(key ? { browser_key: key } : {}),
     });
-  }, 'Connecting to the study server…');
+  }, TEXTS.connecting);
 }
 
 class Study {
@@ -212,7 +215,7 @@ class Study {
       const keys = $(`[data-choice="${side}"] .choice-keys`);
       keys.replaceChildren();
       CHOICE_KEY_LABELS[side].forEach((label, i) => {
-        if (i > 0) keys.append(' or ');
+        if (i > 0) keys.append(TEXTS.keysSeparator);
         const kbd = document.createElement('kbd');
         kbd.textContent = label;
         keys.append(kbd);
@@ -224,8 +227,8 @@ class Study {
     const line = $('[data-part="saving"]');
     if (pending > 0 && (waiting || this.finishing)) {
       line.textContent = waiting
-        ? `Saving your answers… (${pending} waiting for the connection)`
-        : 'Saving your answers…';
+        ? TEXTS.savingWaiting(pending)
+        : TEXTS.saving;
     } else {
       line.textContent = '';
     }
@@ -238,8 +241,7 @@ class Study {
       session = await openSession();
     } catch (error) {
       if (error && error.status === 409) {
-        showError('This study was already started in another browser or window. Please go on in that one; '
-          + 'if that is not possible, contact the researcher.');
+        showError(TEXTS.startedElsewhere);
         return undefined;
       }
       throw error;
@@ -254,14 +256,14 @@ class Study {
     await this.ensureDisplayFits({ beforeConsent: true });
     const fresh = this.done.size === 0 && !recovered;
     if (fresh) {
-      const consent = await message('Welcome', `${this.session.texts.consent}\n\n${this.deviceRequirement()}`,
-        'I agree, continue', 'I do not want to take part');
+      const consent = await message(TEXTS.welcomeTitle,
+        `${sessionTexts(this.session).consent}\n\n${this.deviceRequirement()}`, TEXTS.agreeLabel, TEXTS.declineLabel);
       if (consent === 'decline') return this.showDeclined();
       api.postEvent(this.token, 'consent');
-      await message('Instructions', this.instructions(), 'Start');
+      await message(TEXTS.instructionsTitle, this.instructions(), TEXTS.startLabel);
     } else {
       api.postEvent(this.token, 'resumed', { next_index: this.nextTrial()?.index ?? null });
-      await message('Welcome back', `You can go on where you left off.\n\n${this.instructions()}`, 'Continue');
+      await message(TEXTS.welcomeBackTitle, TEXTS.welcomeBack(this.instructions()), TEXTS.continueLabel);
     }
 
     for (;;) {
@@ -277,25 +279,20 @@ class Study {
       showInput: this.slots === 3,
       exposureMs: this.session.exposure_ms,
       keys: CHOICE_KEY_LABELS,
-      extra: this.session.texts.instructions,
+      extra: sessionTexts(this.session).instructions,
     });
   }
 
   /** The device requirement, on the first screen. */
   deviceRequirement() {
-    const need = this.geometry().need;
-    return `This study needs a computer (desktop or laptop) with a browser window of at least ${need.w} × ${need.h}`
-      + ' pixels; it cannot be done on a phone. The pictures are shown at a fixed size on your screen.';
+    return TEXTS.deviceRequirement(this.geometry().need);
   }
 
   showDeclined() {
     api.postEvent(this.token, 'consent_declined');
     const section = screen('done');
-    $('h1', section).textContent = 'Thank you';
-    setParagraphs($('[data-part="text"]', section),
-      'You chose not to take part. Nothing more will be recorded, and you can close this page now.\n\n'
-      + 'If you came from Prolific, please return the study there (“Return submission”) so that your place '
-      + 'goes to someone else.');
+    $('h1', section).textContent = TEXTS.declinedTitle;
+    setParagraphs($('[data-part="text"]', section), TEXTS.declined);
     $('[data-part="code-block"]', section).hidden = true;
     show('done');
   }
@@ -329,7 +326,7 @@ class Study {
   imagesFor(trial) {
     let ready = this.decoding.get(trial.index);
     if (!ready) {
-      ready = this.stimuli.decodedImages(trialImageURLs(trial), IMAGE_ALTS[trialImageURLs(trial).length]);
+      ready = this.stimuli.decodedImages(trialImageURLs(trial), TEXTS.imageAlts[trialImageURLs(trial).length]);
       ready.catch(() => this.decoding.delete(trial.index));
       this.decoding.set(trial.index, ready);
     }
@@ -356,19 +353,13 @@ class Study {
     const section = screen('display-check');
     section.dataset.reason = reason();
     const sizes = $('[data-part="sizes"]', section);
-    const headings = {
-      device: 'This screen is too small for the study',
-      window: 'Please make the window larger',
-      zoom: 'Please reset the browser zoom',
-    };
     const describe = () => {
       section.dataset.reason = reason();
-      $('h1', section).textContent = headings[reason()];
+      $('h1', section).textContent = TEXTS.displayHeadings[reason()];
       const zoom = Math.round((window.devicePixelRatio || 1) * 100);
       sizes.textContent = reason() === 'zoom'
-        ? `This window's scale: ${zoom}%.`
-        : `Needed: a window of ${geometry.need.w} × ${geometry.need.h}. `
-          + `This window: ${window.innerWidth} × ${window.innerHeight}.`;
+        ? TEXTS.displayZoom(zoom)
+        : TEXTS.displaySizes(geometry.need, window.innerWidth, window.innerHeight);
     };
     describe();
     show('display-check');
@@ -395,8 +386,8 @@ class Study {
     $('[data-part="progress-fill"]').style.width = counted.length ? `${(100 * answered) / counted.length}%` : '0';
     const next = this.nextTrial();
     $('[data-part="progress-label"]').textContent = next && next.practice
-      ? 'Practice'
-      : `Trial ${Math.min(answered + 1, counted.length)} of ${counted.length}`;
+      ? TEXTS.practiceLabel
+      : TEXTS.trialOf(Math.min(answered + 1, counted.length), counted.length);
   }
 
   async runRemainingTrials() {
@@ -404,24 +395,22 @@ class Study {
     let practiced = false;
     const practiceLeft = this.trials.filter((t) => t.practice && !this.done.has(t.index)).length;
     if (practiceLeft > 0) {
-      await message('Practice',
-        `First, ${practiceLeft === 1 ? 'one practice trial' : `${practiceLeft} practice trials`}. `
-        + 'After each one you will see whether your choice was correct. Practice trials do not count.', 'Start practice');
+      await message(TEXTS.practiceTitle, TEXTS.practiceIntro(practiceLeft), TEXTS.startPracticeLabel);
     }
     for (let trial = this.nextTrial(); trial; trial = this.nextTrial()) {
       if (!trial.practice && practiced && !announcedMain) {
         announcedMain = true;
-        await message('The practice is over', 'Now the study begins. From here on there is no feedback.', 'Start');
+        await message(TEXTS.practiceOverTitle, TEXTS.practiceOver, TEXTS.startLabel);
       }
       const interruption = this.exposures.reasonFor(this.token, trial.index);
-      if (interruption) await message('This trial was interrupted', interruptionMessage(interruption), 'Continue');
+      if (interruption) await message(TEXTS.interruptedTitle, interruptionMessage(interruption), TEXTS.continueLabel);
       await this.ensureDisplayFits();
       this.updateProgress();
       show('trial');
       // A trial's images are fetched when it starts (during the fixation), never ahead: the server times
       // each answer from when its images were served, and knows which trials were started.
       const ready = this.imagesFor(trial);
-      const waiting = setTimeout(() => { $('[data-part="saving"]').textContent = 'Waiting for the connection…'; },
+      const waiting = setTimeout(() => { $('[data-part="saving"]').textContent = TEXTS.waitingForConnection; },
         WAIT_NOTICE_MS);
       ready.finally(() => {
         clearTimeout(waiting);
@@ -439,8 +428,7 @@ class Study {
         });
       } catch (error) {
         api.postEvent(this.token, 'image_error', { message: String(error && error.message) });
-        showError('A picture of this study could not be loaded. Please reload the page; if this happens '
-          + 'again, contact the researcher. Your answers so far are saved.');
+        showError(TEXTS.imageFailed);
         throw error;
       }
       if (result.interrupted) {
@@ -451,26 +439,21 @@ class Study {
         continue; // the same trial again, announced and marked
       }
       this.decoding.delete(trial.index);
-      this.queue.add(this.token, {
+      // The result carries the measurements under their wire names (contract.js); its dpr is the trial's.
+      this.queue.add(this.token, answerFrom({
+        ...windowInfo(),
+        ...result,
         key: newAnswerKey(),
         index: trial.index,
-        choice: result.choice,
-        response_ms: result.response_ms,
-        exposure_ms: result.exposure_ms,
-        frames: result.frames,
-        visibility_lost: result.visibility_lost,
-        focus_lost: result.focus_lost,
-        ...windowInfo(),
-        dpr: result.dpr,
         rendered_px: result.rendered_px ?? 0,
         client_time: Date.now(),
         interruption: interruption || this.exposures.reasonFor(this.token, trial.index) || null,
-      });
+      }));
       this.exposures.finish(this.token, trial.index);
       this.done.add(trial.index);
       if (trial.practice) {
         practiced = true;
-        this.stage.feedback.textContent = result.choice === trial.correct ? 'Correct.' : 'Not correct.';
+        this.stage.feedback.textContent = result.choice === trial.correct ? TEXTS.correct : TEXTS.notCorrect;
         await sleep(FEEDBACK_MS);
       }
       this.updateProgress();
@@ -496,20 +479,20 @@ class Study {
    */
   async complete() {
     this.finishing = true;
-    showLoading('Saving your answers…');
+    showLoading(TEXTS.saving);
     this.showSaving({ pending: this.queue.pending, waiting: false });
     await this.queue.whenEmpty();
     try {
-      return await withRetry(() => api.completeSession(this.token), 'Saving your answers…');
+      return await withRetry(() => api.completeSession(this.token), TEXTS.saving);
     } catch (error) {
       if (error.status !== 409) {
-        showError(`The study server refused to complete this session (${error.message}).`);
+        showError(TEXTS.completionRefused(error.message));
         throw error;
       }
       // Some answer never arrived (refused or lost): the server's state says which trials to repeat.
-      this.adopt(await withRetry(() => api.getSession(this.token), 'Saving your answers…'));
+      this.adopt(await withRetry(() => api.getSession(this.token), TEXTS.saving));
       if (!this.nextTrial()) {
-        showError('The study server could not complete this session. Please contact the researcher.');
+        showError(TEXTS.completionFailed);
         throw error;
       }
       return null;
@@ -520,7 +503,7 @@ class Study {
 
   showDone(completion) {
     const section = screen('done');
-    setParagraphs($('[data-part="text"]', section), this.session.texts.completion);
+    setParagraphs($('[data-part="text"]', section), sessionTexts(this.session).completion);
     const code = completion.completion_code;
     $('[data-part="code-block"]', section).hidden = !code;
     $('[data-part="code"]', section).textContent = code || '';
@@ -529,11 +512,11 @@ class Study {
     copy.addEventListener('click', async () => {
       try {
         await navigator.clipboard.writeText(code);
-        copied.textContent = 'Copied.';
+        copied.textContent = TEXTS.copied;
       } catch {
         // No clipboard access (insecure origin, permission): select the code for Ctrl+C instead.
         window.getSelection().selectAllChildren($('[data-part="code"]', section));
-        copied.textContent = 'Selected: press Ctrl+C (⌘+C on a Mac) to copy.';
+        copied.textContent = TEXTS.selectedForCopy;
       }
     });
     show('done');
@@ -547,11 +530,14 @@ class Study {
   }
 }
 
-new Study().run().catch((error) => {
-  console.error(error);
-  if (screen('error').hidden) {
-    showError(error && error.status
-      ? `The study server answered: ${error.message}`
-      : 'The study could not be loaded. Please check your connection and reload the page.');
-  }
-});
+/** Runs the participant's page; main.js calls it once the document is parsed. */
+export function start() {
+  return new Study().run().catch((error) => {
+    console.error(error);
+    if (screen('error').hidden) {
+      showError(error && error.status
+        ? TEXTS.serverAnswered(error.message)
+        : TEXTS.loadFailed);
+    }
+  });
+}

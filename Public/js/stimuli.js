@@ -2,7 +2,9 @@
 // exposure never waits on the network. Each trial's images are fetched when the trial starts; their URLs
 // are opaque and belong to this session.
 
-const FIRST_RETRY_MS = 500;
+import { NetworkError } from './api.js';
+import { FIRST_RETRY_MS, RetryableError, isRetryableStatus, retry } from './retry.js';
+
 const MAX_RETRY_MS = 10000;
 
 /** A stimulus the server does not have (4xx): retrying will not help. */
@@ -12,8 +14,6 @@ export class MissingStimulusError extends Error {
     this.name = 'MissingStimulusError';
   }
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class StimulusStore {
   constructor() {
@@ -33,20 +33,21 @@ export class StimulusStore {
     return load;
   }
 
-  async fetchWithRetry(url) {
-    for (let attempt = 0; ; attempt += 1) {
-      let response = null;
+  /** Network failures, 5xx, 408 and 429 are retried with backoff (Retry-After is not waited for); other 4xx throw. */
+  fetchWithRetry(url) {
+    return retry(async () => {
+      let response;
       try {
         response = await fetch(url, { credentials: 'same-origin' });
-      } catch {
-        response = null; // offline or server unreachable: wait and retry
+      } catch (error) {
+        throw new NetworkError(error); // offline or server unreachable: wait and retry
       }
-      if (response && response.ok) return URL.createObjectURL(await response.blob());
-      if (response && response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+      if (response.ok) return URL.createObjectURL(await response.blob());
+      if (response.status >= 400 && response.status < 500 && !isRetryableStatus(response.status)) {
         throw new MissingStimulusError(url, response.status);
       }
-      await sleep(Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt));
-    }
+      throw new RetryableError(`image ${url}: HTTP ${response.status}`);
+    }, { firstMs: FIRST_RETRY_MS, maxMs: MAX_RETRY_MS });
   }
 
   /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { retryAfterMs } from '../../Public/js/api.js';
+import { retryAfterMs } from '../../Public/js/retry.js';
 
 test('Retry-After in seconds or as a date', () => {
   assert.equal(retryAfterMs(null), null);

@@ -1,0 +1,4 @@
+// The participant page's entry point (index.html loads it; the CSP allows no inline script).
+import { start } from './app.js';
+
+start();
