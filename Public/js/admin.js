@@ -136,4 +136,7 @@ class Dashboard {
   }
 }
 
-new Dashboard().poll();
+/** Starts the dashboard: shows the login, or polls the live snapshot. */
+export function start() {
+  new Dashboard().poll();
+}

@@ -69,7 +69,7 @@ public final class SuperResolutionModel: Sendable {
         output.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let shared = SharedFloats(base)
-            ImageScheduler(threads: threads).run(images: count) { image, innerThreads, workspaceCache in
+            ImageThreadDistributor(threads: threads).run(images: count) { image, innerThreads, workspaceCache in
                 let workspace = workspaceCache.workspace(unet: self.unet, height: outHeight, width: outWidth, threads: innerThreads)
                 let condition = Array(conditions[(image * planeFloats)..<((image + 1) * planeFloats)])
                 let result: [Float]

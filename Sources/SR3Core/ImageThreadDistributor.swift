@@ -6,7 +6,7 @@ import Foundation
 /// running the images one after another with both threads in every pass (BENCHMARKS.md), at the cost of
 /// one workspace per thread; `SR3CORE_IMAGES=sequential` restores that mode. Each image is computed by the
 /// same code in every case, so results do not depend on the batch or the mode.
-struct ImageScheduler {
+struct ImageThreadDistributor {
     let threads: Int
 
     func run(images: Int, _ body: @Sendable (_ image: Int, _ innerThreads: Int, _ workspaces: WorkspaceCache) -> Void) {
