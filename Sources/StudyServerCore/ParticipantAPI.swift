@@ -21,16 +21,17 @@ struct ParticipantAPI: Sendable {
         router.post("/api/sessions") { request, context in
             try await self.startSession(request, client: context.clientAddress(request, trustForwardedFor: self.trustForwardedFor))
         }
-        router.get("/api/sessions/:token") { _, context in
+        let session = router.group("/api/sessions/:token").add(middleware: SessionTokenMiddleware<StudyRequestContext>())
+        session.get { _, context in
             try await self.getSession(token: try context.parameters.require("token"))
         }
-        router.post("/api/sessions/:token/answers") { request, context in
+        session.post("answers") { request, context in
             try await self.answer(request, token: try context.parameters.require("token"))
         }
-        router.post("/api/sessions/:token/complete") { _, context in
+        session.post("complete") { _, context in
             try await self.complete(token: try context.parameters.require("token"))
         }
-        router.post("/api/sessions/:token/events") { request, context in
+        session.post("events") { request, context in
             try await self.event(request, token: try context.parameters.require("token"))
         }
     }
@@ -74,14 +75,11 @@ struct ParticipantAPI: Sendable {
     }
 
     func getSession(token: String) async throws -> Response {
-        guard Validation.isToken(token), let snapshot = try await database.touchSession(token: token, now: now()) else {
-            throw APIError.unknownSession
-        }
+        guard let snapshot = try await database.touchSession(token: token, now: now()) else { throw APIError.unknownSession }
         return JSONBody.response(try payload(snapshot))
     }
 
     func answer(_ request: Request, token: String) async throws -> Response {
-        guard Validation.isToken(token) else { throw APIError.unknownSession }
         let body = try JSONBody.decode(AnswerRequest.self, from: try await JSONBody.read(request))
         let choice = try body.validate()
         let index = Int(body.index)
@@ -107,7 +105,7 @@ struct ParticipantAPI: Sendable {
     }
 
     func complete(token: String) async throws -> Response {
-        guard Validation.isToken(token), let snapshot = try await database.session(token: token) else { throw APIError.unknownSession }
+        guard let snapshot = try await database.session(token: token) else { throw APIError.unknownSession }
         let session = snapshot.session
         let trialCount = catalog.sequences[session.sequence]?.trials.count ?? Int.max
         let code = study.completion.code ?? SecretGenerator.completionCode()
@@ -135,7 +133,6 @@ struct ParticipantAPI: Sendable {
     }
 
     func event(_ request: Request, token: String) async throws -> Response {
-        guard Validation.isToken(token) else { throw APIError.unknownSession }
         let event = try EventRequest(data: try await JSONBody.read(request))
         switch try await database.recordEvent(token: token, kind: event.kind, detail: event.detail, now: now()) {
         case .recorded: return Response(status: .noContent)
