@@ -35,13 +35,24 @@ public enum ParticipantFlag: String, Codable, Sendable, CaseIterable, Comparable
     }
 }
 
-/// Per-answer flags the server sets from its own clock; the answer's `flags` column holds them beside
-/// the browser-reported ones (`exposure_deviation`, `visibility_lost`, `focus_lost`, `interrupted`).
-public enum ServerAnswerFlag: String, Sendable, CaseIterable {
+/// Every per-answer flag, as the answer's `flags` column holds them: first those from what the browser
+/// reported, then those the server sets from its own clock.
+public enum AnswerFlag: String, Sendable, CaseIterable {
+    /// The measured exposure is outside exposure_ms +- exposure_tolerance_ms.
+    case exposureDeviation = "exposure_deviation"
+    /// The page was hidden during the trial.
+    case visibilityLost = "visibility_lost"
+    /// The window lost focus during the trial.
+    case focusLost = "focus_lost"
+    /// The trial was disturbed (reload, resize, ...); `interrupted(reason:)` names how.
+    case interrupted
     /// Received sooner than exposure + minimum response after the trial's images were first served.
     case earlyAnswer = "early_answer"
     /// No image of the trial was served to the session before the answer.
     case unseen
     /// An image of the trial was served more than once: the trial may have been seen twice.
     case servedAgain = "served_again"
+
+    /// The flag that names how a trial was interrupted, beside `interrupted`.
+    public static func interrupted(reason: String) -> String { "\(AnswerFlag.interrupted.rawValue)_\(reason)" }
 }

@@ -179,12 +179,14 @@ enum ExposureFlags {
     static func flags(exposureMs: Double, visibilityLost: Bool, focusLost: Bool, interruption: String? = nil,
                       study: StudyDefinition) -> [String] {
         var flags: [String] = []
-        if abs(exposureMs - Double(study.exposureMs)) > Double(study.exposureToleranceMs) { flags.append("exposure_deviation") }
-        if visibilityLost { flags.append("visibility_lost") }
-        if focusLost { flags.append("focus_lost") }
+        if abs(exposureMs - Double(study.exposureMs)) > Double(study.exposureToleranceMs) {
+            flags.append(AnswerFlag.exposureDeviation.rawValue)
+        }
+        if visibilityLost { flags.append(AnswerFlag.visibilityLost.rawValue) }
+        if focusLost { flags.append(AnswerFlag.focusLost.rawValue) }
         if let interruption = interruption.flatMap(Interruption.init(rawValue:)) {
-            flags.append("interrupted")
-            flags.append("interrupted_\(interruption.rawValue)")
+            flags.append(AnswerFlag.interrupted.rawValue)
+            flags.append(AnswerFlag.interrupted(reason: interruption.rawValue))
         }
         return flags
     }

@@ -50,12 +50,12 @@ public enum ParticipantScreening {
         let n = trials.count
         guard n > 0 else { return reasons }
         let delayMs = rules.minimumAnswerDelayMs(exposureMs: exposureMs)
-        let early = trials.filter { $0.flags.contains(ServerAnswerFlag.earlyAnswer.rawValue) }.count
+        let early = trials.filter { $0.flags.contains(AnswerFlag.earlyAnswer.rawValue) }.count
         if early > 0 {
             reasons.append(.init(flag: .earlyAnswers,
                                  detail: "\(early) of \(n) answers arrived sooner than \(Int(delayMs)) ms after their images were served"))
         }
-        let unseen = trials.filter { $0.flags.contains(ServerAnswerFlag.unseen.rawValue) }.count
+        let unseen = trials.filter { $0.flags.contains(AnswerFlag.unseen.rawValue) }.count
         if unseen > 0 {
             reasons.append(.init(flag: .unseenAnswers, detail: "\(unseen) of \(n) answers for trials whose images were never served"))
         }
@@ -73,12 +73,12 @@ public enum ParticipantScreening {
         if n >= rules.oneSidedMinTrials, Double(same) >= rules.oneSidedShare * Double(n) {
             reasons.append(.init(flag: .oneSided, detail: "\(same) of \(n) answers on the \(left >= n - left ? "left" : "right")"))
         }
-        let lost = trials.filter { $0.flags.contains("focus_lost") || $0.flags.contains("visibility_lost") }.count
+        let lost = trials.filter { $0.flags.contains(AnswerFlag.focusLost.rawValue) || $0.flags.contains(AnswerFlag.visibilityLost.rawValue) }.count
         if lost >= rules.maxFocusLosses {
             reasons.append(.init(flag: .focusLost, detail: "focus or visibility lost in \(lost) of \(n) trials"))
         }
         let interrupted = trials.filter {
-            $0.flags.contains(ServerAnswerFlag.servedAgain.rawValue) || $0.flags.contains("interrupted")
+            $0.flags.contains(AnswerFlag.servedAgain.rawValue) || $0.flags.contains(AnswerFlag.interrupted.rawValue)
         }.count
         if interrupted > 0 {
             reasons.append(.init(flag: .interrupted, detail: "\(interrupted) of \(n) trials shown again or interrupted"))

@@ -44,7 +44,7 @@ extension StudyDatabase {
         }
     }
 
-    /// The server's own flags for an answer received at `receivedAt` (StudyKit's `ServerAnswerFlag`), and
+    /// The server's own flags for an answer received at `receivedAt` (StudyKit's `AnswerFlag`), and
     /// when the trial's images were first served.
     static func serverTiming(_ db: Database, session: String, trialIndex: Int, receivedAt: Date,
                              minimumDelay: TimeInterval) throws -> (flags: [String], servedAt: Date?) {
@@ -54,11 +54,11 @@ extension StudyDatabase {
             """)
         let row = try Row.fetchOne(statement, arguments: [session, trialIndex])
         guard let row, let servedAt: Date = try row.decode(forColumn: "served_at") else {
-            return ([ServerAnswerFlag.unseen.rawValue], nil)
+            return ([AnswerFlag.unseen.rawValue], nil)
         }
         var flags: [String] = []
-        if receivedAt.timeIntervalSince(servedAt) < minimumDelay { flags.append(ServerAnswerFlag.earlyAnswer.rawValue) }
-        if try row.decode(Int.self, forColumn: "serves") > 1 { flags.append(ServerAnswerFlag.servedAgain.rawValue) }
+        if receivedAt.timeIntervalSince(servedAt) < minimumDelay { flags.append(AnswerFlag.earlyAnswer.rawValue) }
+        if try row.decode(Int.self, forColumn: "serves") > 1 { flags.append(AnswerFlag.servedAgain.rawValue) }
         return (flags, servedAt)
     }
 }
