@@ -17,8 +17,8 @@ struct BackupCommand: AsyncParsableCommand {
         let path = inputs.databasePath
         do {
             let database = try StudyDatabase(path: path, mustExist: true)
-            let check = try database.backup(to: destination)
-            let answers = try StudyDatabase(path: destination, mustExist: true).answerCount()
+            let check = try await database.backup(to: destination)
+            let answers = try await StudyDatabase(path: destination, mustExist: true).answerCount()
             print("backed up \(path) to \(destination): integrity \(check), \(answers) answers")
         } catch {
             throw ServerCommandError("\(error)")

@@ -21,7 +21,7 @@ struct ExportCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let data = try inputs.load()
+        let data = try await inputs.load()
         let rows = TrialExport.rows(trials: data.trials, manifest: data.manifest)
         switch format {
         case .csv: try OutputDestination.write(TrialExport.csv(rows), to: output)

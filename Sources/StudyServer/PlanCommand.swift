@@ -80,7 +80,7 @@ struct PlanCommand: AsyncParsableCommand {
             scenarios.append(("stated", PlanScenario(foolRate: foolRate ?? 0.4, sdParticipant: sdParticipant,
                                                      sdImage: sdImage, images: n, imagesPerParticipant: m)))
         } else {
-            let data = try inputs.load()
+            let data = try await inputs.load()
             let definition = data.manifest.definition
             if level == nil { confidence = definition.analysis.confidenceLevel }
             let kept = Exclusions.apply(data.trials, rules: definition.exclusions, exposureMs: definition.exposureMs).keptMain

@@ -45,7 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "studyserver.report")
-        let data = try inputs.load()
+        let data = try await inputs.load()
         logger.info("read \(data.trials.count) answered trials from \(data.databasePath)")
         let definition = data.manifest.definition
         let settings = ReportSettings(analysis: definition.analysis, seed: seed ?? definition.seed,

@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
             trustForwardedFor: trustForwardedFor)
         let server: StudyHTTPServer
         do {
-            server = try StudyHTTPServer(settings: settings, logger: logger)
+            server = try await StudyHTTPServer(settings: settings, logger: logger)
         } catch {
             throw ServerCommandError("\(error)")
         }

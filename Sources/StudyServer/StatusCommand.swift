@@ -21,7 +21,7 @@ struct StatusCommand: AsyncParsableCommand {
             let manifest = try Manifest.load(buildFolder: paths.buildFolder)
             let database = try StudyDatabase(path: path, mustExist: true)
             let minutes = abandonAfterMinutes ?? manifest.definition.assignment.abandonAfterMinutes
-            progress = try database.progress(manifest: manifest, now: Date(), abandonAfter: minutes * 60)
+            progress = try await database.progress(manifest: manifest, now: Date(), abandonAfter: minutes * 60)
         } catch {
             throw ServerCommandError("\(error)")
         }

@@ -28,14 +28,14 @@ struct StudyDataOptions: ParsableArguments {
     }
 
     /// The manifest and every answered trial; errors name the file and the fix.
-    func load() throws -> Loaded {
+    func load() async throws -> Loaded {
         let paths = self.paths
         let manifest = try loadManifest()
         let path = databasePath
         do {
             let database = try StudyDatabase(path: path, mustExist: true)
             return Loaded(paths: paths, manifest: manifest, databasePath: path,
-                          trials: try database.answeredTrials(manifest: manifest))
+                          trials: try await database.answeredTrials(manifest: manifest))
         } catch {
             throw ServerCommandError("\(error)")
         }

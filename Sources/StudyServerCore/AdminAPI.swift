@@ -15,10 +15,7 @@ struct AdminAPI: Sendable {
     func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         let admin = router.group("/api/admin").add(middleware: AdminAuthorizationMiddleware<Context>(adminToken: adminToken))
         admin.get("progress") { _, _ in
-            let (database, manifest, now, abandonAfter) = (self.database, self.manifest, self.now(), self.abandonAfter)
-            return JSONBody.response(try await database.offRequestThreads {
-                try database.progress(manifest: manifest, now: now, abandonAfter: abandonAfter)
-            })
+            JSONBody.response(try await self.database.progress(manifest: self.manifest, now: self.now(), abandonAfter: self.abandonAfter))
         }
         let live = AdminLiveAPI(manifest: manifest, database: database, abandonAfter: abandonAfter, now: now)
         admin.get("live") { _, _ in
@@ -29,8 +26,7 @@ struct AdminAPI: Sendable {
             guard let export = ExportFormat(rawValue: format) else {
                 throw APIError(.badRequest, "format must be jsonl or csv")
             }
-            let (database, manifest) = (self.database, self.manifest)
-            let trials = try await database.offRequestThreads { try database.answeredTrials(manifest: manifest) }
+            let trials = try await self.database.answeredTrials(manifest: self.manifest)
             let text = try export.render(trials, manifest: self.manifest)
             return Response(
                 status: .ok,

@@ -19,10 +19,8 @@ struct AdminLiveAPI: Sendable {
     func snapshot() async throws -> LiveSnapshot {
         let time = now()
         let (manifest, abandonAfter, database) = (self.manifest, self.abandonAfter, self.database)
-        let (progress, trials) = try await database.offRequestThreads {
-            (try database.progress(manifest: manifest, now: time, abandonAfter: abandonAfter),
-             try database.answeredTrials(manifest: manifest))
-        }
+        let progress = try await database.progress(manifest: manifest, now: time, abandonAfter: abandonAfter)
+        let trials = try await database.answeredTrials(manifest: manifest)
         let definition = manifest.definition
         let settings = ReportSettings(analysis: definition.analysis, seed: definition.seed,
                                       bootstrapSamples: min(definition.analysis.bootstrapSamples, Self.liveBootstrapSamples),

@@ -14,13 +14,13 @@ public struct StudyHTTPServer: Sendable {
 
     /// Loads the manifest and every stimulus, opens (or creates) the database and records the plan.
     /// Fails with a clear message if any of them is missing or does not fit the others.
-    public init(settings: ServerSettings, logger: Logger) throws {
+    public init(settings: ServerSettings, logger: Logger) async throws {
         self.settings = settings
         self.logger = logger
         manifest = try Manifest.load(buildFolder: settings.buildFolder)
         catalog = try StudyCatalog(manifest: manifest, buildFolder: settings.buildFolder)
         database = try StudyDatabase(path: settings.databasePath)
-        try database.recordPlan(manifest: manifest)
+        try await database.recordPlan(manifest: manifest)
     }
 
     public var abandonAfter: TimeInterval {

@@ -5,9 +5,9 @@ import StudyKit
 extension StudyDatabase {
     /// Every recorded answer joined with its design trial from the manifest (practice and catch included,
     /// `kind` says which), in the order answers were received.
-    public func answeredTrials(manifest: Manifest) throws -> [AnsweredTrial] {
+    public func answeredTrials(manifest: Manifest) async throws -> [AnsweredTrial] {
         let path = self.path
-        return try pool.read { db in
+        return try await pool.read { db in
             try Self.decodeAnsweredTrials(rows: try Row.fetchAll(db, sql: Self.answeredTrialsSQL), manifest: manifest, path: path)
         }
     }

@@ -85,15 +85,15 @@ extension StudyDatabase {
         return AnswerResult(outcome: outcome, answered: try answered(db, token: answer.session), trialCount: trialCount)
     }
 
-    public func answers(session token: String? = nil) throws -> [AnswerRecord] {
-        try pool.read { db in
+    public func answers(session token: String? = nil) async throws -> [AnswerRecord] {
+        try await pool.read { db in
             var request = AnswerRecord.order(AnswerRecord.Columns.id)
             if let token { request = request.filter(AnswerRecord.Columns.session == token) }
             return try request.fetchAll(db)
         }
     }
 
-    public func answerCount() throws -> Int {
-        try pool.read { db in try AnswerRecord.fetchCount(db) }
+    public func answerCount() async throws -> Int {
+        try await pool.read { db in try AnswerRecord.fetchCount(db) }
     }
 }

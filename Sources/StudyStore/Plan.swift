@@ -5,7 +5,7 @@ import StudyKit
 extension StudyDatabase {
     /// Records the manifest's sequences as the plan. A sequence already recorded with other trials is
     /// replaced if it was never handed out, and refused (`planChanged`) if it was.
-    public func recordPlan(manifest: Manifest) throws {
+    public func recordPlan(manifest: Manifest) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let rows = try manifest.design.sequences.enumerated().map { position, sequence in
@@ -15,7 +15,7 @@ extension StudyDatabase {
                 definitionSHA256: manifest.definitionSHA256, builtAt: manifest.builtAt)
         }
         let path = self.path
-        try pool.write { db in
+        try await pool.write { db in
             for row in rows {
                 if let existing = try PlanSequenceRecord.fetchOne(db, key: row.id) {
                     if existing.trialsJSON == row.trialsJSON {
@@ -32,7 +32,7 @@ extension StudyDatabase {
         }
     }
 
-    public func planSequences() throws -> [PlanSequenceRecord] {
-        try pool.read { db in try PlanSequenceRecord.order(PlanSequenceRecord.Columns.position).fetchAll(db) }
+    public func planSequences() async throws -> [PlanSequenceRecord] {
+        try await pool.read { db in try PlanSequenceRecord.order(PlanSequenceRecord.Columns.position).fetchAll(db) }
     }
 }

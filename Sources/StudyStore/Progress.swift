@@ -40,12 +40,12 @@ public struct StudyProgress: Codable, Sendable, Equatable {
 extension StudyDatabase {
     /// A session is active if not complete and progressed (answered, or started) within `abandonAfter`,
     /// else abandoned: the same rule the assignment uses to keep a sequence taken.
-    public func progress(manifest: Manifest, now: Date, abandonAfter: TimeInterval) throws -> StudyProgress {
+    public func progress(manifest: Manifest, now: Date, abandonAfter: TimeInterval) async throws -> StudyProgress {
         let activeSince = now.addingTimeInterval(-abandonAfter)
-        let sessions = try self.sessions()
-        let progressed = try lastProgress()
-        let handouts = try self.handouts()
-        let trials = try answeredTrials(manifest: manifest)
+        let sessions = try await self.sessions()
+        let progressed = try await lastProgress()
+        let handouts = try await self.handouts()
+        let trials = try await answeredTrials(manifest: manifest)
         let sequenceTask = Dictionary(manifest.design.sequences.map { ($0.id, $0.task) }, uniquingKeysWith: { a, _ in a })
 
         var taskIDs = manifest.definition.tasks.map(\.id)

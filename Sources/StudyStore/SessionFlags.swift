@@ -16,8 +16,8 @@ extension StudyDatabase {
             }
     }
 
-    public func sessionFlags(token: String? = nil) throws -> [SessionFlagRecord] {
-        try pool.read { db in
+    public func sessionFlags(token: String? = nil) async throws -> [SessionFlagRecord] {
+        try await pool.read { db in
             var request = SessionFlagRecord.order(SessionFlagRecord.Columns.session, SessionFlagRecord.Columns.flag)
             if let token { request = request.filter(SessionFlagRecord.Columns.session == token) }
             return try request.fetchAll(db)

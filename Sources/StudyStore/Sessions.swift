@@ -162,20 +162,20 @@ extension StudyDatabase {
         }
     }
 
-    public func events(token: String) throws -> [EventRecord] {
-        try pool.read { db in try EventRecord.filter(EventRecord.Columns.session == token).order(EventRecord.Columns.id).fetchAll(db) }
+    public func events(token: String) async throws -> [EventRecord] {
+        try await pool.read { db in try EventRecord.filter(EventRecord.Columns.session == token).order(EventRecord.Columns.id).fetchAll(db) }
     }
 
-    public func handouts() throws -> [HandoutRecord] {
-        try pool.read { db in try HandoutRecord.order(HandoutRecord.Columns.id).fetchAll(db) }
+    public func handouts() async throws -> [HandoutRecord] {
+        try await pool.read { db in try HandoutRecord.order(HandoutRecord.Columns.id).fetchAll(db) }
     }
 
-    public func sessions() throws -> [SessionRecord] {
-        try pool.read { db in try SessionRecord.order(SessionRecord.Columns.startedAt, SessionRecord.Columns.token).fetchAll(db) }
+    public func sessions() async throws -> [SessionRecord] {
+        try await pool.read { db in try SessionRecord.order(SessionRecord.Columns.startedAt, SessionRecord.Columns.token).fetchAll(db) }
     }
 
-    public func participant(id: String) throws -> ParticipantRecord? {
-        try pool.read { db in try ParticipantRecord.fetchOne(db, key: id) }
+    public func participant(id: String) async throws -> ParticipantRecord? {
+        try await pool.read { db in try ParticipantRecord.fetchOne(db, key: id) }
     }
 
     static func answered(_ db: Database, token: String) throws -> [Int] {
@@ -206,8 +206,8 @@ extension StudyDatabase {
     }
 
     /// When each session last progressed (see `lastProgressSQL`), by token.
-    public func lastProgress() throws -> [String: Date] {
-        try pool.read { db in
+    public func lastProgress() async throws -> [String: Date] {
+        try await pool.read { db in
             var out: [String: Date] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT token, \(Self.lastProgressSQL) AS progressed FROM session") {
                 out[try row.decode(forColumn: "token")] = try row.decode(forColumn: "progressed")

@@ -37,8 +37,8 @@ extension StudyDatabase {
         }
     }
 
-    public func stimulusServes(session token: String) throws -> [StimulusServeRecord] {
-        try pool.read { db in
+    public func stimulusServes(session token: String) async throws -> [StimulusServeRecord] {
+        try await pool.read { db in
             try StimulusServeRecord.filter(StimulusServeRecord.Columns.session == token)
                 .order(StimulusServeRecord.Columns.trialIndex, StimulusServeRecord.Columns.slot).fetchAll(db)
         }

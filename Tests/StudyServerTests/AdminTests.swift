@@ -53,7 +53,7 @@ final class AdminTests: XCTestCase {
         let rows = try jsonl.text.split(separator: "\n").map {
             try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
-        let recorded = try server.server.database.answeredTrials(manifest: study.manifest)
+        let recorded = try await server.server.database.answeredTrials(manifest: study.manifest)
         XCTAssertEqual(rows.count, recorded.count)
         for (row, trial) in zip(rows, recorded) {
             XCTAssertEqual(row["session"] as? String, trial.session)

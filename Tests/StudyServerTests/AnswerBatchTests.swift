@@ -12,7 +12,7 @@ final class AnswerBatchTests: XCTestCase {
     override func setUp() async throws {
         study = try TestStudy()
         database = try StudyDatabase(path: study.databasePath)
-        try database.recordPlan(manifest: study.manifest)
+        try await database.recordPlan(manifest: study.manifest)
         _ = try await database.startSession(
             SessionStart(participantID: "batch"), sequences: study.manifest.design.sequences,
             identity: NewSessionIdentity(token: token, generatedParticipantID: "unused", stimulusKey: String(repeating: "8", count: 32)), now: Date(), abandonAfter: 1800)
@@ -37,7 +37,8 @@ final class AnswerBatchTests: XCTestCase {
         XCTAssertEqual(results.map(\.outcome), [.recorded, .duplicate, .trialAlreadyAnswered, .keyReused, .trialOutOfRange, .recorded])
         XCTAssertEqual(results.last?.answered, [0, 1])
         XCTAssertEqual(results.last?.nextIndex, 2)
-        XCTAssertEqual(try database.answerCount(), 2)
+        let count = try await database.answerCount()
+        XCTAssertEqual(count, 2)
     }
 
     func testOneAnswerThatCannotBeWrittenDoesNotSinkTheOthers() async throws {
@@ -56,6 +57,7 @@ final class AnswerBatchTests: XCTestCase {
             return outcomes
         }
         XCTAssertEqual(outcomes, ["ok-key-0": true, "bad-key-1": false, "ok-key-2": true, "ok-key-3": true])
-        XCTAssertEqual(Set(try database.answers().map(\.key)), ["ok-key-0", "ok-key-2", "ok-key-3"])
+        let keys = try await database.answers().map(\.key)
+        XCTAssertEqual(Set(keys), ["ok-key-0", "ok-key-2", "ok-key-3"])
     }
 }

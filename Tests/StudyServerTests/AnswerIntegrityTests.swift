@@ -10,7 +10,8 @@ final class AnswerIntegrityTests: ServerTestCase {
         XCTAssertEqual(replay.status, 200)
         XCTAssertEqual(try replay.json()["duplicate"] as? Bool, true)
         XCTAssertEqual(try replay.json()["next_index"] as? Int, 1)
-        XCTAssertEqual(try server.server.database.answerCount(), 1)
+        let answerCount = try await server.server.database.answerCount()
+        XCTAssertEqual(answerCount, 1)
     }
 
     func testConcurrentRetriesAndConflictsRecordOneAnswerPerTrial() async throws {
@@ -32,7 +33,7 @@ final class AnswerIntegrityTests: ServerTestCase {
             return all
         }
         XCTAssertEqual(replies.count, TestStudy.trialsPerSequence * 4)
-        let stored = try server.server.database.answers()
+        let stored = try await server.server.database.answers()
         XCTAssertEqual(stored.count, TestStudy.trialsPerSequence, "one row per trial")
         XCTAssertEqual(Set(stored.map(\.trialIndex)).count, TestStudy.trialsPerSequence)
         for index in 0..<TestStudy.trialsPerSequence {
@@ -52,7 +53,8 @@ final class AnswerIntegrityTests: ServerTestCase {
         XCTAssertNotNil(try second.json()["error"] as? String)
         let reused = try await participant.answer(1, key: "first-key-1")
         XCTAssertEqual(reused.status, 409, "a key used for another trial is refused")
-        XCTAssertEqual(try server.server.database.answers().map(\.choice), ["left"])
+        let choices = try await server.server.database.answers().map(\.choice)
+        XCTAssertEqual(choices, ["left"])
     }
 
     func testForgedTrialIndexIsRefused() async throws {
@@ -62,7 +64,8 @@ final class AnswerIntegrityTests: ServerTestCase {
             XCTAssertEqual(reply.status, 422, "index \(index): \(reply.text)")
             XCTAssertNotNil(try reply.json()["error"] as? String)
         }
-        XCTAssertEqual(try server.server.database.answerCount(), 0)
+        let answerCount = try await server.server.database.answerCount()
+        XCTAssertEqual(answerCount, 0)
     }
 
     func testUnknownSessionIs404() async throws {
@@ -78,7 +81,8 @@ final class AnswerIntegrityTests: ServerTestCase {
             let event = try await server.client.post("/api/sessions/\(token)/events", json: ["kind": "x"])
             XCTAssertEqual(event.status, 404, token)
         }
-        XCTAssertEqual(try server.server.database.answerCount(), 0)
+        let answerCount = try await server.server.database.answerCount()
+        XCTAssertEqual(answerCount, 0)
     }
 
     func testOversizeBodyIsRefused() async throws {
@@ -91,7 +95,8 @@ final class AnswerIntegrityTests: ServerTestCase {
         let event = try await server.client.post("/api/sessions/\(participant.token)/events",
                                                  json: ["kind": "big", "detail": ["text": String(repeating: "y", count: 40_000)]])
         XCTAssertEqual(event.status, 413)
-        XCTAssertEqual(try server.server.database.answerCount(), 0)
+        let answerCount = try await server.server.database.answerCount()
+        XCTAssertEqual(answerCount, 0)
     }
 
     func testMalformedAndInvalidBodiesAreRefusedClearly() async throws {
@@ -132,6 +137,7 @@ final class AnswerIntegrityTests: ServerTestCase {
         let unknownRoute = try await server.client.get("/api/nothing-here")
         XCTAssertEqual(unknownRoute.status, 404)
         XCTAssertNotNil(try unknownRoute.json()["error"] as? String)
-        XCTAssertEqual(try server.server.database.answerCount(), 0)
+        let answerCount = try await server.server.database.answerCount()
+        XCTAssertEqual(answerCount, 0)
     }
 }

@@ -31,7 +31,8 @@ final class AssignmentTests: XCTestCase {
             }
         }
         XCTAssertLessThanOrEqual((cells.values.max() ?? 0) - (cells.values.min() ?? 0), 5)
-        XCTAssertEqual(try server.server.database.handouts().count, 30)
+        let handoutCount = try await server.server.database.handouts().count
+        XCTAssertEqual(handoutCount, 30)
         try await server.stop()
     }
 
@@ -52,12 +53,12 @@ final class AssignmentTests: XCTestCase {
         let newcomer = try await Participant.start(server.client, body: ["pid": "newcomer"])
         let newcomerSession = try await unwrapSession(server.server.database, newcomer.token).session
         XCTAssertEqual(newcomerSession.sequence, idleSequence, "the abandoned sequence is handed out again")
-        let handouts = try server.server.database.handouts()
+        let handouts = try await server.server.database.handouts()
         XCTAssertEqual(handouts.count, 7)
         XCTAssertEqual(handouts.last?.sequence, idleSequence)
         XCTAssertEqual(handouts.last?.earlierHandouts, 1)
 
-        let progress = try server.server.database.progress(manifest: study.manifest, now: clock.now, abandonAfter: 30 * 60)
+        let progress = try await server.server.database.progress(manifest: study.manifest, now: clock.now, abandonAfter: 30 * 60)
         XCTAssertEqual(progress.tasks.map(\.abandoned).reduce(0, +), 1)
         XCTAssertEqual(progress.tasks.map(\.active).reduce(0, +), 6)
         XCTAssertEqual(progress.tasks.map(\.handouts).reduce(0, +), 7)

@@ -10,11 +10,12 @@ final class DurabilityTests: XCTestCase {
         let first = try await RunningServer.start(study)
         let participant = try await Participant.start(first.client, body: ["pid": "persistent"])
         for index in 0..<3 { _ = try await participant.answer(index) }
-        let before = try first.server.database.answeredTrials(manifest: study.manifest)
+        let before = try await first.server.database.answeredTrials(manifest: study.manifest)
         try await first.stop()
 
         let second = try await RunningServer.start(study)
-        XCTAssertEqual(try second.server.database.answeredTrials(manifest: study.manifest), before)
+        let after = try await second.server.database.answeredTrials(manifest: study.manifest)
+        XCTAssertEqual(after, before)
         let resumed = try await Participant.start(second.client, body: ["pid": "persistent", "resume_token": participant.token],
                                                   expectStatus: 200)
         XCTAssertEqual(resumed.token, participant.token)

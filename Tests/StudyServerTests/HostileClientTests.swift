@@ -22,7 +22,8 @@ final class HostileClientTests: XCTestCase {
         _ = try await Participant.start(server.client, headers: ["X-Forwarded-For": "198.51.100.2"], expectStatus: 201)
         clock.advance(minutes: 1)
         _ = try await Participant.start(server.client, headers: ["X-Forwarded-For": "203.0.113.7"], expectStatus: 201)
-        XCTAssertEqual(try server.server.database.sessions().count, 5, "refused requests create nothing")
+        let sessionCount = try await server.server.database.sessions().count
+        XCTAssertEqual(sessionCount, 5, "refused requests create nothing")
         try await server.stop()
     }
 
@@ -48,7 +49,8 @@ final class HostileClientTests: XCTestCase {
         _ = try await Participant.start(server.client, body: ["pid": nfc], expectStatus: 201)
         let sameInNFD = try await server.client.post("/api/sessions", json: ["pid": nfd])
         XCTAssertEqual(sameInNFD.status, 409, "NFC and NFD spellings are one person")
-        XCTAssertNotNil(try server.server.database.participant(id: nfc))
+        let participant = try await server.server.database.participant(id: nfc)
+        XCTAssertNotNil(participant)
 
         let refused = [String(repeating: "\u{00E9}", count: 65),  // 130 bytes, 65 characters
                        "abc\u{200B}def", "abc\u{202E}fed", "a b", "tab\there", "new\nline", "", "\u{FEFF}bom"]
@@ -59,7 +61,8 @@ final class HostileClientTests: XCTestCase {
         let reply = try await server.client.post("/api/sessions", json: ["prolific_pid": "ok", "study_id": "bad\u{2066}id"])
         XCTAssertEqual(reply.status, 422)
         _ = try await Participant.start(server.client, body: ["pid": String(repeating: "x", count: 128)], expectStatus: 201)
-        XCTAssertEqual(try server.server.database.sessions().count, 2)
+        let sessionCount = try await server.server.database.sessions().count
+        XCTAssertEqual(sessionCount, 2)
         try await server.stop()
     }
 
@@ -74,7 +77,8 @@ final class HostileClientTests: XCTestCase {
             statuses[reply.status, default: 0] += 1
         }
         XCTAssertEqual(statuses, [204: StudyDatabase.maxEventsPerSession, 429: 5])
-        XCTAssertEqual(try server.server.database.events(token: participant.token).count, StudyDatabase.maxEventsPerSession)
+        let eventCount = try await server.server.database.events(token: participant.token).count
+        XCTAssertEqual(eventCount, StudyDatabase.maxEventsPerSession)
 
         let other = try await Participant.start(server.client)
         try await other.answerAll()
@@ -82,7 +86,8 @@ final class HostileClientTests: XCTestCase {
         XCTAssertEqual(completed.status, 200)
         let late = try await server.client.post("/api/sessions/\(other.token)/events", json: ["kind": "blur"])
         XCTAssertEqual(late.status, 409)
-        XCTAssertEqual(try server.server.database.events(token: other.token).count, 0)
+        let otherEventCount = try await server.server.database.events(token: other.token).count
+        XCTAssertEqual(otherEventCount, 0)
         try await server.stop()
     }
 
@@ -150,10 +155,11 @@ final class HostileClientTests: XCTestCase {
             }
         }
         try await Task.sleep(nanoseconds: 30_000_000)
-        let acknowledgedBefore = try server.server.database.answerCount()
-        XCTAssertEqual(try server.server.database.backup(to: backupPath), "ok")
+        let acknowledgedBefore = try await server.server.database.answerCount()
+        let backupCheck = try await server.server.database.backup(to: backupPath)
+        XCTAssertEqual(backupCheck, "ok")
         try await answering.value
-        XCTAssertThrowsError(try server.server.database.backup(to: backupPath), "a backup never overwrites")
+        await assertThrowsAsync(try await server.server.database.backup(to: backupPath), "a backup never overwrites")
         let copy = try DatabaseQueue(path: backupPath)
         let (check, count) = try await copy.read { db in
             (try String.fetchOne(db, sql: "PRAGMA integrity_check"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM answer") ?? 0)

@@ -27,7 +27,7 @@ final class InterruptionAndLiveTests: XCTestCase {
         let plain = try await server.client.post("/api/sessions/\(participant.token)/answers", json: none)
         XCTAssertEqual(plain.status, 200, plain.text)
 
-        let trials = try server.server.database.answeredTrials(manifest: study.manifest)
+        let trials = try await server.server.database.answeredTrials(manifest: study.manifest)
         XCTAssertEqual(trials.first { $0.trialIndex == 0 }?.flags, ["interrupted", "interrupted_reload"])
         XCTAssertEqual(trials.first { $0.trialIndex == 0 }?.flagged, true)
         XCTAssertEqual(trials.first { $0.trialIndex == 1 }?.flags, [])

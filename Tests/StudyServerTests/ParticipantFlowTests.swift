@@ -63,7 +63,7 @@ final class ParticipantFlowTests: XCTestCase {
         XCTAssertEqual(resumedPayload["completion_code"] as? String, code)
         XCTAssertTrue(resumedPayload["next_index"] is NSNull)
 
-        let trials = try server.server.database.answeredTrials(manifest: study.manifest)
+        let trials = try await server.server.database.answeredTrials(manifest: study.manifest)
         XCTAssertEqual(trials.count, TestStudy.trialsPerSequence)
         let sequence = try XCTUnwrap(study.manifest.design.sequences.first { $0.id == trials.first?.sequence })
         for trial in trials {
@@ -83,10 +83,11 @@ final class ParticipantFlowTests: XCTestCase {
         XCTAssertEqual(trials.first { $0.trialIndex == 2 }?.flags, ["visibility_lost"])
         XCTAssertEqual(trials.filter(\.flagged).count, 2)
 
-        let events = try server.server.database.events(token: participant.token)
+        let events = try await server.server.database.events(token: participant.token)
         XCTAssertEqual(events.map(\.kind), ["display_check"])
         XCTAssertEqual(events.first?.detail, #"{"dpr":2,"passed":true}"#)
-        let person = try XCTUnwrap(try server.server.database.participant(id: "alice"))
+        let stored = try await server.server.database.participant(id: "alice")
+        let person = try XCTUnwrap(stored)
         XCTAssertEqual(person.userAgent, "TestBrowser/1.0")
         try await server.stop()
     }
@@ -122,7 +123,8 @@ final class ParticipantFlowTests: XCTestCase {
         XCTAssertEqual((payload["trials"] as? [Any])?.count, first.trials.count)
         XCTAssertEqual(Set(payload.keys), Set(first.payload.keys))
 
-        let person = try XCTUnwrap(try server.server.database.participant(id: "PROLIFIC123"))
+        let stored = try await server.server.database.participant(id: "PROLIFIC123")
+        let person = try XCTUnwrap(stored)
         XCTAssertEqual(person.source, "prolific")
         XCTAssertEqual(person.prolificStudyID, "S1")
         XCTAssertEqual(person.prolificSessionID, "X9")
@@ -131,7 +133,8 @@ final class ParticipantFlowTests: XCTestCase {
         let anonymous2 = try await Participant.start(server.client, expectStatus: 201)
         XCTAssertNotEqual(anonymous1.token, anonymous2.token)
         XCTAssertNotEqual(anonymous1.payload["participant"] as? String, anonymous2.payload["participant"] as? String)
-        XCTAssertEqual(try server.server.database.sessions().count, 3)
+        let sessionCount = try await server.server.database.sessions().count
+        XCTAssertEqual(sessionCount, 3)
         try await server.stop()
     }
 

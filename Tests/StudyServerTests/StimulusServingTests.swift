@@ -70,11 +70,11 @@ final class StimulusServingTests: XCTestCase {
         try await participant.show(3, clock: clock)
         _ = try await participant.answer(3)
 
-        let answers = try database.answers(session: participant.token)
+        let answers = try await database.answers(session: participant.token)
         XCTAssertEqual(answers.map(\.flagList), [[], ["early_answer"], ["unseen"], ["served_again"]])
         XCTAssertNotNil(answers[0].servedAt)
         XCTAssertNil(answers[2].servedAt)
-        let serves = try database.stimulusServes(session: participant.token)
+        let serves = try await database.stimulusServes(session: participant.token)
         XCTAssertEqual(Set(serves.filter { $0.trialIndex == 3 }.map(\.serves)), [2])
 
         // Once complete, nothing of the session is served.
@@ -89,7 +89,7 @@ final class StimulusServingTests: XCTestCase {
 
         // The session's participant flags are stored at completion: 5 counted answers took 12 s of the
         // server's clock (from trial 1's serve to the last answer), less than 5 x (3000 + 150) ms.
-        let flags = try database.sessionFlags(token: participant.token).map(\.flag)
+        let flags = try await database.sessionFlags(token: participant.token).map(\.flag)
         XCTAssertEqual(Set(flags), ["early_answers", "unseen_answers", "interrupted", "too_fast_session"])
         try await server.stop()
     }

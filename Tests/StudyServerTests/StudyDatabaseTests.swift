@@ -38,7 +38,7 @@ final class StudyDatabaseTests: XCTestCase {
         let study = try TestStudy()
         defer { study.remove() }
         let database = try StudyDatabase(path: study.databasePath)
-        try database.recordPlan(manifest: study.manifest)
+        try await database.recordPlan(manifest: study.manifest)
         let snapshot = try await database.startSession(
             SessionStart(participantID: "reopen"), sequences: study.manifest.design.sequences,
             identity: NewSessionIdentity(token: String(repeating: "1", count: 32), generatedParticipantID: "unused",
@@ -48,22 +48,24 @@ final class StudyDatabaseTests: XCTestCase {
         try database.close()
 
         let reopened = try StudyDatabase(path: study.databasePath)
-        try reopened.recordPlan(manifest: study.manifest)
-        XCTAssertEqual(try reopened.sessions().map(\.participant), ["reopen"])
-        XCTAssertEqual(try reopened.planSequences().count, study.manifest.design.sequences.count)
+        try await reopened.recordPlan(manifest: study.manifest)
+        let participants = try await reopened.sessions().map(\.participant)
+        XCTAssertEqual(participants, ["reopen"])
+        let planned = try await reopened.planSequences().count
+        XCTAssertEqual(planned, study.manifest.design.sequences.count)
 
         var changed = study.manifest
         let handedOut = snapshot.session.sequence
         let position = try XCTUnwrap(changed.design.sequences.firstIndex { $0.id == handedOut })
         changed.design.sequences[position].trials.reverse()
-        XCTAssertThrowsError(try reopened.recordPlan(manifest: changed)) { error in
+        await assertThrowsAsync(try await reopened.recordPlan(manifest: changed)) { error in
             XCTAssertEqual(error as? StudyStoreError, .planChanged(path: study.databasePath, sequence: handedOut))
         }
         // A sequence never handed out may change.
         let other = changed.design.sequences.indices.first { $0 != position } ?? 0
         var onlyUnused = study.manifest
         onlyUnused.design.sequences[other].trials.reverse()
-        XCTAssertNoThrow(try reopened.recordPlan(manifest: onlyUnused))
+        await assertNoThrowAsync(try await reopened.recordPlan(manifest: onlyUnused))
         try reopened.close()
     }
 

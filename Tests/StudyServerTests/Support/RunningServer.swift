@@ -39,7 +39,7 @@ final class RunningServer: @unchecked Sendable {
             publicFolder: study.publicFolder, adminToken: adminToken, abandonAfterMinutes: abandonAfterMinutes,
             sessionsPerClientPerMinute: sessionsPerClientPerMinute, sessionsPerMinute: sessionsPerMinute,
             trustForwardedFor: trustForwardedFor, now: { clock.now })
-        let server = try StudyHTTPServer(settings: settings, logger: logger)
+        let server = try await StudyHTTPServer(settings: settings, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = server.makeApplication { port in continuation.yield(port); continuation.finish() }
         let task = Task { try await application.run() }
