@@ -38,9 +38,11 @@ let package = Package(
         .target(name: "SR3Core", dependencies: ["COpenBLAS", "Resampling", "SeededRandom", "ModelVocabulary"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Images at the edges: PNG through libpng, uint8 <-> tensor, crops, metrics (PSNR, SSIM, consistency).
         .target(name: "Imaging", dependencies: ["CPNG", "Resampling"]),
-        // The study as values: definitions, manifest, trial design, answered-trial records. Pure but for reading
-        // study.yaml and manifest.json (StudyDefinitionFile, StudyPaths).
+        // The study as values: definitions, manifest, trial design, answered-trial records. Pure: files are read
+        // in StudyFiles.
         .target(name: "StudyKit", dependencies: ["SeededRandom", "ModelVocabulary", .product(name: "Yams", package: "Yams")]),
+        // Where a study lives on disk and reading its study.yaml and manifest.json: the file edge of StudyKit.
+        .target(name: "StudyFiles", dependencies: ["StudyKit"]),
         // The study database: GRDB schema, migrations and records.
         .target(name: "StudyStore", dependencies: [
             "StudyKit", .product(name: "GRDB", package: "GRDB.swift"),
@@ -49,11 +51,11 @@ let package = Package(
         .target(name: "StudyStats", dependencies: ["StudyKit", "SeededRandom"]),
         // `studygen build`: from a definition to stimuli + manifest, running every model.
         .target(name: "StudyBuilder", dependencies: [
-            "StudyKit", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
+            "StudyKit", "StudyFiles", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
         ]),
         // The participant-facing HTTP server and its JSON API.
         .target(name: "StudyServerCore", dependencies: [
-            "StudyKit", "StudyStore", "StudyStats",
+            "StudyKit", "StudyFiles", "StudyStore", "StudyStats",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -61,25 +63,25 @@ let package = Package(
         ]),
 
         .executableTarget(name: "StudyGen", dependencies: [
-            "StudyBuilder", "StudyKit", "Imaging", "SR3Core", "ModelVocabulary",
+            "StudyBuilder", "StudyKit", "StudyFiles", "Imaging", "SR3Core", "ModelVocabulary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "StudyServer", dependencies: [
-            "StudyServerCore", "StudyStore", "StudyStats", "StudyKit", "SeededRandom",
+            "StudyServerCore", "StudyStore", "StudyStats", "StudyKit", "StudyFiles", "SeededRandom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "SR3CoreTests", dependencies: ["SR3Core", "Imaging", "Resampling"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Resampling"]),
-        .testTarget(name: "StudyKitTests", dependencies: ["StudyKit", "SeededRandom"]),
+        .testTarget(name: "StudyKitTests", dependencies: ["StudyKit", "StudyFiles", "SeededRandom"]),
         .testTarget(name: "StudyBuilderTests", dependencies: [
-            "StudyBuilder", "StudyKit", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
+            "StudyBuilder", "StudyKit", "StudyFiles", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "StudyKit", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "StudyServerTests", dependencies: [
-            "StudyServerCore", "StudyStore", "StudyKit", .product(name: "GRDB", package: "GRDB.swift"),
+            "StudyServerCore", "StudyStore", "StudyKit", "StudyFiles", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

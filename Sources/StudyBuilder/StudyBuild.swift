@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Logging
 import SeededRandom
+import StudyFiles
 import StudyKit
 
 /// `studygen build`: from a definition to `build/` (stimuli named by content hash and manifest.json).

@@ -1,5 +1,6 @@
 import Foundation
 import SR3Core
+import StudyFiles
 import StudyKit
 
 /// `studygen check`: validates a definition and its inputs without building, and describes what a build would do.

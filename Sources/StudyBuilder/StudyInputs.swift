@@ -1,4 +1,5 @@
 import Foundation
+import StudyFiles
 import StudyKit
 
 /// Everything a study is built from, read and checked: the definition, the prepared images and the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StudyBuilder
+import StudyFiles
 import StudyKit
 
 struct InspectCommand: AsyncParsableCommand {

@@ -13,22 +13,6 @@ public struct StudyDefinitionFile: Sendable {
     /// The folder relative paths in the definition are resolved against.
     public var folder: URL { url.deletingLastPathComponent() }
 
-    /// Reads, decodes and validates a `study.yaml`. Throws one `StudyError` naming the file, line and field.
-    public static func load(_ url: URL) throws -> StudyDefinitionFile {
-        let url = url.standardizedFileURL
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw StudyError(file: url, problem: "there is no study definition at this path",
-                             fix: "pass a study name (studies/<name>/study.yaml), a study folder or a study.yaml file; see docs/WRITING-A-STUDY.md")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw StudyError(file: url, problem: "cannot read the file (\(error.localizedDescription))",
-                             fix: "check the file's permissions")
-        }
-        return try parse(data, url: url)
-    }
-
     /// Decodes and validates definition bytes as if read from `url` (which names the file in errors
     /// and anchors relative paths).
     public static func parse(_ data: Data, url: URL) throws -> StudyDefinitionFile {
@@ -62,11 +46,6 @@ public struct StudyDefinitionFile: Sendable {
         let file = StudyDefinitionFile(url: url, definition: definition, sha256: ContentHash.sha256Hex(data), fieldLines: lines)
         try DefinitionValidation.validate(file)
         return file
-    }
-
-    /// Loads the definition of a study folder (`StudyPaths.definitionFile`).
-    public static func load(_ paths: StudyPaths) throws -> StudyDefinitionFile {
-        try load(paths.definitionFile)
     }
 
     /// The line of a field in the file (or of its nearest enclosing field), for error messages.

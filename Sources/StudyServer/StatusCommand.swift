@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StudyFiles
 import StudyKit
 import StudyStore
 

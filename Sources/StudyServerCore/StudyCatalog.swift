@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import StudyFiles
 import StudyKit
 
 /// What the server needs from a built study, prepared once at start: each sequence's trials with the

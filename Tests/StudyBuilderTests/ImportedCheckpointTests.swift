@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SR3Core
 @testable import StudyBuilder
+import StudyFiles
 import StudyKit
 import XCTest
 

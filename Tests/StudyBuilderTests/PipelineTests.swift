@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SeededRandom
 import StudyBuilder
+import StudyFiles
 import StudyKit
 import XCTest
 

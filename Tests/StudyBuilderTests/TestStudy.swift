@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SeededRandom
 import StudyBuilder
+import StudyFiles
 import StudyKit
 
 /// A small study in a fresh temporary folder: source images, study.yaml, and helpers to build it.

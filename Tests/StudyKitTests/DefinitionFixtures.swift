@@ -1,4 +1,5 @@
 import Foundation
+import StudyFiles
 import StudyKit
 
 /// Writes study definitions into a fresh temporary folder and loads them.

@@ -1,4 +1,5 @@
 import Foundation
+import StudyFiles
 import StudyKit
 import XCTest
 

@@ -1,4 +1,5 @@
 import Foundation
+import StudyFiles
 import StudyKit
 
 /// A 1x1 grey PNG with a text chunk of `extra` bytes, so that test stimuli differ in size as real ones do.

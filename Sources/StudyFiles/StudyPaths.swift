@@ -1,4 +1,5 @@
 import Foundation
+import StudyKit
 
 /// Where a study's files live. Everything is relative to the project root (the working directory):
 /// `studies/<name>/study.yaml`, `studies/<name>/build/manifest.json`, `studies/<name>/responses.sqlite`.
