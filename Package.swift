@@ -21,10 +21,12 @@ let package = Package(
     ],
     targets: [
         // System C libraries, through module maps.
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
-                       providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
-                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
 
         // The one seeded generator (xoshiro256**) and the random choices made from it. Pure.
         .target(name: "SeededRandom"),
@@ -35,7 +37,9 @@ let package = Package(
         .target(name: "Resampling", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // The SR3 model: tensors, kernels, U-Net, checkpoints, conditioning, samplers. Knows nothing of studies.
         // -Ounchecked: the numeric kernels stay fast in debug test builds too.
-        .target(name: "SR3Core", dependencies: ["COpenBLAS", "Resampling", "SeededRandom", "ModelVocabulary"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(
+            name: "SR3Core", dependencies: ["COpenBLAS", "Resampling", "SeededRandom", "ModelVocabulary"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Images at the edges: PNG through libpng, uint8 <-> tensor, crops, metrics (PSNR, SSIM, consistency).
         .target(name: "Imaging", dependencies: ["CPNG", "Resampling"]),
         // The study as values: definitions, manifest, trial design, answered-trial records. Pure: files are read
@@ -44,44 +48,58 @@ let package = Package(
         // Where a study lives on disk and reading its study.yaml and manifest.json: the file edge of StudyKit.
         .target(name: "StudyFiles", dependencies: ["StudyKit"]),
         // The study database: GRDB schema, migrations and records.
-        .target(name: "StudyStore", dependencies: [
-            "StudyKit", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .target(
+            name: "StudyStore",
+            dependencies: [
+                "StudyKit", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // Statistics over answered trials: fool rates, intervals, reports. Pure.
         .target(name: "StudyStats", dependencies: ["StudyKit", "SeededRandom"]),
         // `studygen build`: from a definition to stimuli + manifest, running every model.
-        .target(name: "StudyBuilder", dependencies: [
-            "StudyKit", "StudyFiles", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "StudyBuilder",
+            dependencies: [
+                "StudyKit", "StudyFiles", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
+            ]),
         // The participant-facing HTTP server and its JSON API.
-        .target(name: "StudyServerCore", dependencies: [
-            "StudyKit", "StudyFiles", "StudyStore", "StudyStats",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "StudyServerCore",
+            dependencies: [
+                "StudyKit", "StudyFiles", "StudyStore", "StudyStats",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
-        .executableTarget(name: "StudyGen", dependencies: [
-            "StudyBuilder", "StudyKit", "StudyFiles", "Imaging", "SR3Core", "ModelVocabulary",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "StudyServer", dependencies: [
-            "StudyServerCore", "StudyStore", "StudyStats", "StudyKit", "StudyFiles", "SeededRandom",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .executableTarget(
+            name: "StudyGen",
+            dependencies: [
+                "StudyBuilder", "StudyKit", "StudyFiles", "Imaging", "SR3Core", "ModelVocabulary",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "StudyServer",
+            dependencies: [
+                "StudyServerCore", "StudyStore", "StudyStats", "StudyKit", "StudyFiles", "SeededRandom",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         .testTarget(name: "SR3CoreTests", dependencies: ["SR3Core", "Imaging", "Resampling"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Resampling"]),
         .testTarget(name: "StudyKitTests", dependencies: ["StudyKit", "StudyFiles", "SeededRandom"]),
-        .testTarget(name: "StudyBuilderTests", dependencies: [
-            "StudyBuilder", "StudyKit", "StudyFiles", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(
+            name: "StudyBuilderTests",
+            dependencies: [
+                "StudyBuilder", "StudyKit", "StudyFiles", "Imaging", "SR3Core", "SeededRandom", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "StudyKit", "SeededRandom"], exclude: ["Fixtures"]),
-        .testTarget(name: "StudyServerTests", dependencies: [
-            "StudyServerCore", "StudyStore", "StudyKit", "StudyFiles", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .testTarget(
+            name: "StudyServerTests",
+            dependencies: [
+                "StudyServerCore", "StudyStore", "StudyKit", "StudyFiles", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ]
 )

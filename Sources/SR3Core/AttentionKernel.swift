@@ -31,12 +31,14 @@ extension SelfAttention {
             let rows = min(Self.rowsPerItem, positions - i0)
             let block = s[i0 * positions]
             // S[i, j] = scale * sum_ch q[ch, i] k[ch, j]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(positions), Int32(c),
-                        scale, q[i0], Int32(positions), k.base, Int32(positions), 0, block, Int32(positions))
+            cblas_sgemm(
+                CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(positions), Int32(c),
+                scale, q[i0], Int32(positions), k.base, Int32(positions), 0, block, Int32(positions))
             for r in 0..<rows { Self.softmax(block + r * positions, count: positions) }
             // o[ch, i] = sum_j S[i, j] v[ch, j]
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(c), Int32(rows), Int32(positions),
-                        1, v.base, Int32(positions), UnsafePointer(block), Int32(positions), 0, attended[i0], Int32(positions))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(c), Int32(rows), Int32(positions),
+                1, v.base, Int32(positions), UnsafePointer(block), Int32(positions), 0, attended[i0], Int32(positions))
         }
         out.apply(input: UnsafePointer(normalised), height: 1, width: positions, output: x, accumulate: true, context: context)
     }

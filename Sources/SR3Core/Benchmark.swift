@@ -5,8 +5,10 @@ import Foundation
 public enum Benchmark {
     /// Milliseconds of `runs` forward passes of a batch of `batch` random images (after `warmup` untimed
     /// passes), the way `UNet.forward` runs a batch: image after image on one workspace.
-    public static func forwardTimes(unet: UNet, height: Int, width: Int, threads: Int, runs: Int, warmup: Int = 2,
-                                    batch: Int = 1, algorithm: ConvolutionAlgorithm = .standard) -> [Double] {
+    public static func forwardTimes(
+        unet: UNet, height: Int, width: Int, threads: Int, runs: Int, warmup: Int = 2,
+        batch: Int = 1, algorithm: ConvolutionAlgorithm = .standard
+    ) -> [Double] {
         var rng = NormalRNG(seed: 1)
         let inFloats = unet.config.inChannel * height * width
         let outFloats = unet.config.outChannel * height * width
@@ -34,7 +36,8 @@ public enum Benchmark {
     /// 2 per multiply-add of the convolutions and of attention's two products.
     public static func forwardFLOPs(unet: UNet, height: Int, width: Int) -> Double {
         var total = 0.0
-        var h = height, w = width
+        var h = height
+        var w = width
         func conv(_ c: ConvWeights, _ oh: Int, _ ow: Int) { total += 2 * Double(c.outChannels * c.reduction * oh * ow) }
         func block(_ b: ResnetBlockWithAttention) {
             conv(b.resnet.block1.conv, h, w)
@@ -77,7 +80,8 @@ public enum Benchmark {
     public static func sgemmGFLOPS(n: Int = 1024, runs: Int = 3) -> Double {
         openblas_set_num_threads(1)
         var rng = NormalRNG(seed: 3)
-        let a = rng.normals(n * n), b = rng.normals(n * n)
+        let a = rng.normals(n * n)
+        let b = rng.normals(n * n)
         var c = [Float](repeating: 0, count: n * n)
         var best = Double.infinity
         for _ in 0..<runs {
@@ -102,11 +106,11 @@ public enum Benchmark {
     public static func peakResidentMiB() -> Double {
         var usage = rusage()
         #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_maxrss) / 1024
         #else
-        getrusage(RUSAGE_SELF, &usage)
-        return Double(usage.ru_maxrss) / (1024 * 1024)
+            getrusage(RUSAGE_SELF, &usage)
+            return Double(usage.ru_maxrss) / (1024 * 1024)
         #endif
     }
 }

@@ -50,7 +50,9 @@ public struct Checkpoint: Sendable {
         self.file = file
         metadata = meta
         guard let kindText = meta["kind"] else { throw fail("metadata has no 'kind' (expected \"sr3\" or \"regression\")") }
-        guard let kind = CheckpointKind(rawValue: kindText) else { throw fail("metadata 'kind' is \"\(kindText)\"; expected \"sr3\" or \"regression\"") }
+        guard let kind = CheckpointKind(rawValue: kindText) else {
+            throw fail("metadata 'kind' is \"\(kindText)\"; expected \"sr3\" or \"regression\"")
+        }
         self.kind = kind
         guard let configText = meta["config"] else { throw fail("metadata has no 'config' (the U-Net hyper-parameters as JSON)") }
         let config: UNetConfig
@@ -84,7 +86,9 @@ public struct Checkpoint: Sendable {
         }
         if let text = meta["conditioning"] {
             guard let upsampler = ConditioningUpsampler(rawValue: text) else {
-                throw fail("metadata 'conditioning' is \"\(text)\"; expected one of \(ConditioningUpsampler.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw fail(
+                    "metadata 'conditioning' is \"\(text)\"; expected one of \(ConditioningUpsampler.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             conditioning = upsampler
         } else {

@@ -16,8 +16,10 @@ public enum ConditioningUpsampler: String, Sendable, Hashable, Codable, CaseIter
 /// also the Bicubic baseline's output.
 public enum Conditioning {
     /// The upsampled LR in [0, 1], quantised to 1/255 (the Bicubic baseline with the default upsampler).
-    public static func bicubicBaseline(lr: [Float], count: Int, channels: Int, height: Int, width: Int, toHeight: Int, toWidth: Int,
-                                       upsampler: ConditioningUpsampler = .torchBicubic) -> [Float] {
+    public static func bicubicBaseline(
+        lr: [Float], count: Int, channels: Int, height: Int, width: Int, toHeight: Int, toWidth: Int,
+        upsampler: ConditioningUpsampler = .torchBicubic
+    ) -> [Float] {
         let planes = count * channels
         switch upsampler {
         case .torchBicubic:
@@ -29,10 +31,14 @@ public enum Conditioning {
     }
 
     /// The network's conditioning input in [-1, 1].
-    public static func condition(lr: [Float], count: Int, channels: Int, height: Int, width: Int, toHeight: Int, toWidth: Int,
-                                 upsampler: ConditioningUpsampler = .torchBicubic) -> [Float] {
-        bicubicBaseline(lr: lr, count: count, channels: channels, height: height, width: width, toHeight: toHeight, toWidth: toWidth,
-                        upsampler: upsampler)
-            .map { $0 * 2 - 1 }
+    public static func condition(
+        lr: [Float], count: Int, channels: Int, height: Int, width: Int, toHeight: Int, toWidth: Int,
+        upsampler: ConditioningUpsampler = .torchBicubic
+    ) -> [Float] {
+        bicubicBaseline(
+            lr: lr, count: count, channels: channels, height: height, width: width, toHeight: toHeight, toWidth: toWidth,
+            upsampler: upsampler
+        )
+        .map { $0 * 2 - 1 }
     }
 }

@@ -24,19 +24,25 @@ extension ConvWeights {
     }
 
     /// output = conv(input) + bias + extraBias (+ output when `accumulate`, + `addend` when given).
-    func apply(input: UnsafePointer<Float>, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
-               extraBias: UnsafePointer<Float>? = nil, accumulate: Bool = false, addend: UnsafePointer<Float>? = nil,
-               context: KernelContext) {
-        apply(input: ChannelPlanes(input, planeSize: height * width), height: height, width: width, output: output,
-              extraBias: extraBias, accumulate: accumulate, addend: addend, context: context)
+    func apply(
+        input: UnsafePointer<Float>, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+        extraBias: UnsafePointer<Float>? = nil, accumulate: Bool = false, addend: UnsafePointer<Float>? = nil,
+        context: KernelContext
+    ) {
+        apply(
+            input: ChannelPlanes(input, planeSize: height * width), height: height, width: width, output: output,
+            extraBias: extraBias, accumulate: accumulate, addend: addend, context: context)
     }
 
-    func apply(input: ChannelPlanes, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
-               extraBias: UnsafePointer<Float>? = nil, accumulate: Bool = false, addend: UnsafePointer<Float>? = nil,
-               context: KernelContext) {
+    func apply(
+        input: ChannelPlanes, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+        extraBias: UnsafePointer<Float>? = nil, accumulate: Bool = false, addend: UnsafePointer<Float>? = nil,
+        context: KernelContext
+    ) {
         if let u = winograd, context.algorithm == .winograd {
-            applyWinograd(u, input: input, height: height, width: width, output: output, extraBias: extraBias,
-                          accumulate: accumulate, addend: addend, context: context)
+            applyWinograd(
+                u, input: input, height: height, width: width, output: output, extraBias: extraBias,
+                accumulate: accumulate, addend: addend, context: context)
             return
         }
         let out = outputSize(height: height, width: width)
@@ -78,21 +84,23 @@ extension ConvWeights {
                     var k0 = 0
                     for (start, count) in input.runs(0, inChannels) {
                         let channels = count / planeSize
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                    Int32(c1 - c0), Int32(columns), Int32(channels),
-                                    1, weights + c0 * reduction + k0, Int32(reduction),
-                                    start + offset, Int32(planeSize),
-                                    1, outTile + c0 * planeSize, Int32(planeSize))
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            Int32(c1 - c0), Int32(columns), Int32(channels),
+                            1, weights + c0 * reduction + k0, Int32(reduction),
+                            start + offset, Int32(planeSize),
+                            1, outTile + c0 * planeSize, Int32(planeSize))
                         k0 += channels
                     }
                 } else {
                     let buffer = context.columns(worker)
                     im2col(input: input, height: height, width: width, outWidth: out.width, start: offset, count: columns, into: buffer)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                Int32(c1 - c0), Int32(columns), Int32(reduction),
-                                1, weights + c0 * reduction, Int32(reduction),
-                                buffer, Int32(columns),
-                                1, outTile + c0 * planeSize, Int32(planeSize))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                        Int32(c1 - c0), Int32(columns), Int32(reduction),
+                        1, weights + c0 * reduction, Int32(reduction),
+                        buffer, Int32(columns),
+                        1, outTile + c0 * planeSize, Int32(planeSize))
                 }
             }
         }
@@ -106,8 +114,10 @@ extension ConvWeights {
     }
 
     /// Column matrix [cin * k * k, count] for output positions start ..< start + count (zero padding).
-    private func im2col(input: ChannelPlanes, height: Int, width: Int, outWidth: Int,
-                        start: Int, count: Int, into buffer: UnsafeMutablePointer<Float>) {
+    private func im2col(
+        input: ChannelPlanes, height: Int, width: Int, outWidth: Int,
+        start: Int, count: Int, into buffer: UnsafeMutablePointer<Float>
+    ) {
         let pad = kernel / 2
         let end = start + count
         let firstRow = start / outWidth

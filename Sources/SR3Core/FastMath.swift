@@ -37,4 +37,3 @@ enum FastMath {
         x / (1 + Foundation.exp(-x))
     }
 }
-

@@ -4,22 +4,27 @@ public enum ImageSampling {
     /// Samples one image: `condition` (channels x height x width, in [-1, 1]) is the upsampled LR,
     /// `initial` is y_N; `noise(t)` gives z for the step at timestep t when the sampler needs one.
     /// Returns the final mean y_0, not clipped.
-    public static func sample(unet: UNet, condition: [Float], height: Int, width: Int, initial: [Float],
-                              sampler: any DiffusionSampler, projection: ConsistencyProjection?,
-                              threads: Int = 1, noise: (Int) -> [Float]) throws(ConfigProblem) -> [Float] {
+    public static func sample(
+        unet: UNet, condition: [Float], height: Int, width: Int, initial: [Float],
+        sampler: any DiffusionSampler, projection: ConsistencyProjection?,
+        threads: Int = 1, noise: (Int) -> [Float]
+    ) throws(ConfigProblem) -> [Float] {
         if let problem = unet.sizeProblem(height: height, width: width) { throw ConfigProblem(problem) }
         let planes = unet.config.outChannel * height * width
         guard condition.count == (unet.config.inChannel - unet.config.outChannel) * height * width, initial.count == planes else {
             throw ConfigProblem("condition and initial sample do not match a \(unet.config.inChannel)-channel \(height)x\(width) U-Net input")
         }
         let workspace = UNetWorkspace(unet: unet, height: height, width: width, threads: threads)
-        return sample(unet: unet, condition: condition, initial: initial, sampler: sampler, projection: projection,
-                      workspace: workspace, noise: noise, afterStep: {})
+        return sample(
+            unet: unet, condition: condition, initial: initial, sampler: sampler, projection: projection,
+            workspace: workspace, noise: noise, afterStep: {})
     }
 
-    static func sample(unet: UNet, condition: [Float], initial: [Float], sampler: any DiffusionSampler,
-                       projection: ConsistencyProjection?, workspace: UNetWorkspace,
-                       noise: (Int) -> [Float], afterStep: () -> Void) -> [Float] {
+    static func sample(
+        unet: UNet, condition: [Float], initial: [Float], sampler: any DiffusionSampler,
+        projection: ConsistencyProjection?, workspace: UNetWorkspace,
+        noise: (Int) -> [Float], afterStep: () -> Void
+    ) -> [Float] {
         var y = initial
         var input = condition + initial
         var eps = [Float](repeating: 0, count: initial.count)

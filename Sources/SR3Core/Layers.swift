@@ -18,7 +18,8 @@ struct ConvWeights: Sendable {
         self.stride = stride
         self.weight = weight
         self.bias = bias
-        winograd = kernel == 3 && stride == 1 && ConvolutionAlgorithm.standard == .winograd
+        winograd =
+            kernel == 3 && stride == 1 && ConvolutionAlgorithm.standard == .winograd
             ? WinogradWeights(weight: weight, outChannels: outChannels, inChannels: inChannels) : nil
     }
 

@@ -1,7 +1,9 @@
 enum NearestUpsample {
     /// Doubles height and width of `channels` planes.
-    static func apply(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
-                      context: KernelContext) {
+    static func apply(
+        _ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+        context: KernelContext
+    ) {
         let outWidth = 2 * width
         let src = SharedConstFloats(x)
         let dst = SharedFloats(output)

@@ -2,8 +2,10 @@
 extension GroupNormWeights {
     static let epsilon: Float = 1e-5
 
-    func apply(input: UnsafePointer<Float>, planeSize: Int, output: UnsafeMutablePointer<Float>,
-               swish: Bool, context: KernelContext) {
+    func apply(
+        input: UnsafePointer<Float>, planeSize: Int, output: UnsafeMutablePointer<Float>,
+        swish: Bool, context: KernelContext
+    ) {
         apply(input: ChannelPlanes(input, planeSize: planeSize), output: output, swish: swish, context: context)
     }
 
@@ -79,8 +81,10 @@ extension GroupNormWeights {
     }
 
     @inline(__always)
-    static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
-                       scale: Float, shift: Float, swish: Bool) {
+    static func affine(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+        scale: Float, shift: Float, swish: Bool
+    ) {
         typealias V = SIMD8<Float>
         let a = V(repeating: scale)
         let b = V(repeating: shift)

@@ -32,7 +32,12 @@ final class PickleDict {
     var depth = 1
 
     func set(_ key: PickleValue, _ value: PickleValue) {
-        if case .string(let name) = key, let i = keys.firstIndex(where: { if case .string(let k) = $0 { return k == name }; return false }) {
+        if case .string(let name) = key,
+            let i = keys.firstIndex(where: {
+                if case .string(let k) = $0 { return k == name }
+                return false
+            })
+        {
             values[i] = value
         } else {
             keys.append(key)
@@ -120,92 +125,95 @@ struct PickleReader {
             let at = position
             let opcode = try takeByte()
             switch opcode {
-            case 0x80: _ = try take(1)                               // PROTO
-            case 0x95: _ = try take(8)                               // FRAME
-            case 0x2E:                                               // STOP
+            case 0x80: _ = try take(1)  // PROTO
+            case 0x95: _ = try take(8)  // FRAME
+            case 0x2E:  // STOP
                 guard let result = stack.popLast() else { throw PickleProblem("the pickle stops with an empty stack") }
                 return result
-            case 0x28: marks.append(stack.count)                     // MARK
-            case 0x4E: try push(.none)                               // NONE
-            case 0x88: try push(.bool(true))                         // NEWTRUE
-            case 0x89: try push(.bool(false))                        // NEWFALSE
-            case 0x4B: try push(.int(Int(try takeByte())))           // BININT1
-            case 0x4D: try push(.int(Int(try littleEndian(2))))      // BININT2
+            case 0x28: marks.append(stack.count)  // MARK
+            case 0x4E: try push(.none)  // NONE
+            case 0x88: try push(.bool(true))  // NEWTRUE
+            case 0x89: try push(.bool(false))  // NEWFALSE
+            case 0x4B: try push(.int(Int(try takeByte())))  // BININT1
+            case 0x4D: try push(.int(Int(try littleEndian(2))))  // BININT2
             case 0x4A: try push(.int(Int(Int32(truncatingIfNeeded: try littleEndian(4)))))  // BININT
-            case 0x8A:                                               // LONG1
+            case 0x8A:  // LONG1
                 let n = Int(try takeByte())
                 try push(.int(try signedLittleEndian(take(n))))
-            case 0x47:                                               // BINFLOAT (big-endian double)
+            case 0x47:  // BINFLOAT (big-endian double)
                 let raw = try take(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                 try push(.float(Double(bitPattern: raw)))
-            case 0x58: try push(.string(try text(Int(try littleEndian(4)))))   // BINUNICODE
-            case 0x8C: try push(.string(try text(Int(try takeByte()))))        // SHORT_BINUNICODE
-            case 0x8D: try push(.string(try text(try length(8))))              // BINUNICODE8
-            case 0x55: try push(.string(try text(Int(try takeByte()))))        // SHORT_BINSTRING
-            case 0x54: try push(.string(try text(try length(4))))              // BINSTRING
-            case 0x43: try push(.bytes(Data(try take(Int(try takeByte())))))   // SHORT_BINBYTES
-            case 0x42: try push(.bytes(Data(try take(try length(4)))))         // BINBYTES
-            case 0x29: try push(.tuple([]))                          // EMPTY_TUPLE
-            case 0x85: try push(.tuple(try pop(1)))                  // TUPLE1
-            case 0x86: try push(.tuple(try pop(2)))                  // TUPLE2
-            case 0x87: try push(.tuple(try pop(3)))                  // TUPLE3
-            case 0x74: try push(.tuple(try popMark()))               // TUPLE
-            case 0x5D: try push(.list(PickleList()))                 // EMPTY_LIST
-            case 0x7D: try push(.dict(PickleDict()))                 // EMPTY_DICT
-            case 0x61:                                               // APPEND
+            case 0x58: try push(.string(try text(Int(try littleEndian(4)))))  // BINUNICODE
+            case 0x8C: try push(.string(try text(Int(try takeByte()))))  // SHORT_BINUNICODE
+            case 0x8D: try push(.string(try text(try length(8))))  // BINUNICODE8
+            case 0x55: try push(.string(try text(Int(try takeByte()))))  // SHORT_BINSTRING
+            case 0x54: try push(.string(try text(try length(4))))  // BINSTRING
+            case 0x43: try push(.bytes(Data(try take(Int(try takeByte())))))  // SHORT_BINBYTES
+            case 0x42: try push(.bytes(Data(try take(try length(4)))))  // BINBYTES
+            case 0x29: try push(.tuple([]))  // EMPTY_TUPLE
+            case 0x85: try push(.tuple(try pop(1)))  // TUPLE1
+            case 0x86: try push(.tuple(try pop(2)))  // TUPLE2
+            case 0x87: try push(.tuple(try pop(3)))  // TUPLE3
+            case 0x74: try push(.tuple(try popMark()))  // TUPLE
+            case 0x5D: try push(.list(PickleList()))  // EMPTY_LIST
+            case 0x7D: try push(.dict(PickleDict()))  // EMPTY_DICT
+            case 0x61:  // APPEND
                 let item = try pop(1)
                 let target = try list(at: at)
                 target.depth = try nested(target.depth, item, at: at)
                 target.items.append(contentsOf: item)
-            case 0x65:                                               // APPENDS
+            case 0x65:  // APPENDS
                 let items = try popMark()
                 let target = try list(at: at)
                 target.depth = try nested(target.depth, items, at: at)
                 target.items.append(contentsOf: items)
-            case 0x73:                                               // SETITEM
+            case 0x73:  // SETITEM
                 let pair = try pop(2)
                 let target = try dict(at: at)
                 target.depth = try nested(target.depth, pair, at: at)
                 target.set(pair[0], pair[1])
-            case 0x75:                                               // SETITEMS
+            case 0x75:  // SETITEMS
                 let items = try popMark()
                 guard items.count % 2 == 0 else { throw PickleProblem("SETITEMS at byte \(at) has an odd number of items") }
                 let target = try dict(at: at)
                 target.depth = try nested(target.depth, items, at: at)
                 for i in stride(from: 0, to: items.count, by: 2) { target.set(items[i], items[i + 1]) }
-            case 0x71: try memoize(Int(try takeByte()))              // BINPUT
-            case 0x72: try memoize(Int(try littleEndian(4)))         // LONG_BINPUT
-            case 0x94: try memoize(memo.count)                       // MEMOIZE
-            case 0x68: try push(try recall(Int(try takeByte())))     // BINGET
+            case 0x71: try memoize(Int(try takeByte()))  // BINPUT
+            case 0x72: try memoize(Int(try littleEndian(4)))  // LONG_BINPUT
+            case 0x94: try memoize(memo.count)  // MEMOIZE
+            case 0x68: try push(try recall(Int(try takeByte())))  // BINGET
             case 0x6A: try push(try recall(Int(try littleEndian(4))))  // LONG_BINGET
-            case 0x63:                                               // GLOBAL "module\nname\n"
-                let module = try line(), name = try line()
+            case 0x63:  // GLOBAL "module\nname\n"
+                let module = try line()
+                let name = try line()
                 try push(.global(try allow(module: module, name: name)))
-            case 0x93:                                               // STACK_GLOBAL
+            case 0x93:  // STACK_GLOBAL
                 let parts = try pop(2)
                 guard case .string(let module) = parts[0], case .string(let name) = parts[1] else {
                     throw PickleProblem("STACK_GLOBAL at byte \(at) names a global with non-string parts")
                 }
                 try push(.global(try allow(module: module, name: name)))
-            case 0x51:                                               // BINPERSID
+            case 0x51:  // BINPERSID
                 try push(try persistentLoad(try pop(1)[0]))
-            case 0x52:                                               // REDUCE
+            case 0x52:  // REDUCE
                 let parts = try pop(2)
                 try push(try reduce(parts[0], parts[1], at: at))
-            case 0x81:                                               // NEWOBJ: only OrderedDict (cls, ())
+            case 0x81:  // NEWOBJ: only OrderedDict (cls, ())
                 let parts = try pop(2)
-                guard case .global(.orderedDict) = parts[0] else { throw PickleProblem("NEWOBJ at byte \(at) builds something other than an OrderedDict") }
+                guard case .global(.orderedDict) = parts[0] else {
+                    throw PickleProblem("NEWOBJ at byte \(at) builds something other than an OrderedDict")
+                }
                 try push(.dict(PickleDict()))
-            case 0x62:                                               // BUILD: only attribute state on dicts (OrderedDict._metadata)
+            case 0x62:  // BUILD: only attribute state on dicts (OrderedDict._metadata)
                 let state = try pop(1)[0]
                 guard case .dict = try peek(at: at) else { throw PickleProblem("BUILD at byte \(at) sets state on something other than a dict") }
                 guard case .dict = state else {
                     if case .none = state { break }
                     throw PickleProblem("BUILD at byte \(at) carries state that is not a dict")
                 }
-            case 0x30: _ = try pop(1)                                // POP
-            case 0x31: _ = try popMark()                             // POP_MARK
-            case 0x32: try push(try peek(at: at))                    // DUP
+            case 0x30: _ = try pop(1)  // POP
+            case 0x31: _ = try popMark()  // POP_MARK
+            case 0x32: try push(try peek(at: at))  // DUP
             default:
                 throw PickleProblem(String(format: "opcode 0x%02X at byte %d is not one a state dict needs; refusing the file", opcode, at))
             }
@@ -216,7 +224,8 @@ struct PickleReader {
 
     private func allow(module: String, name: String) throws(PickleProblem) -> PickleGlobal {
         guard let global = PickleGlobal.allowed(module: module, name: name) else {
-            throw PickleProblem("the pickle names the global \(module).\(name), which a state dict never needs; refusing the file (nothing was executed)")
+            throw PickleProblem(
+                "the pickle names the global \(module).\(name), which a state dict never needs; refusing the file (nothing was executed)")
         }
         return global
     }
@@ -245,7 +254,8 @@ struct PickleReader {
         case .rebuildTensor:
             // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
             guard args.count >= 4, case .storage(let storage) = args[0], case .int(let offset) = args[1],
-                  let shape = Self.integers(args[2]), let strides = Self.integers(args[3]), shape.count == strides.count else {
+                let shape = Self.integers(args[2]), let strides = Self.integers(args[3]), shape.count == strides.count
+            else {
                 throw PickleProblem("_rebuild_tensor_v2 at byte \(at) has arguments other than (storage, offset, size, stride, ...)")
             }
             return .tensor(TorchTensorRef(storage: storage, offset: offset, shape: shape, strides: strides))
@@ -287,14 +297,18 @@ struct PickleReader {
     }
 
     private mutating func pop(_ count: Int) throws(PickleProblem) -> [PickleValue] {
-        guard stack.count - count >= (marks.last ?? 0) else { throw PickleProblem("the pickle pops more than its stack holds (at byte \(position - 1))") }
+        guard stack.count - count >= (marks.last ?? 0) else {
+            throw PickleProblem("the pickle pops more than its stack holds (at byte \(position - 1))")
+        }
         let items = Array(stack.suffix(count))
         stack.removeLast(count)
         return items
     }
 
     private mutating func popMark() throws(PickleProblem) -> [PickleValue] {
-        guard let mark = marks.popLast(), mark <= stack.count else { throw PickleProblem("the pickle uses a MARK it never set (at byte \(position - 1))") }
+        guard let mark = marks.popLast(), mark <= stack.count else {
+            throw PickleProblem("the pickle uses a MARK it never set (at byte \(position - 1))")
+        }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return items
@@ -362,7 +376,9 @@ struct PickleReader {
     }
 
     private mutating func line() throws(PickleProblem) -> String {
-        guard let end = bytes[position...].firstIndex(of: 0x0A) else { throw PickleProblem("a GLOBAL's name is not terminated: the file is truncated") }
+        guard let end = bytes[position...].firstIndex(of: 0x0A) else {
+            throw PickleProblem("a GLOBAL's name is not terminated: the file is truncated")
+        }
         let slice = bytes[position..<end]
         position = end + 1
         return String(decoding: slice, as: UTF8.self)

@@ -23,10 +23,16 @@ public enum SR3Import {
         public var lrSize: Int?
         public var hrSize: Int?
 
-        public init(kind: CheckpointKind? = nil, conditioning: ConditioningUpsampler = .pilBicubic, key: String? = nil,
-                    noiseLevel: Double? = nil, lrSize: Int? = nil, hrSize: Int? = nil) {
-            self.kind = kind; self.conditioning = conditioning; self.key = key
-            self.noiseLevel = noiseLevel; self.lrSize = lrSize; self.hrSize = hrSize
+        public init(
+            kind: CheckpointKind? = nil, conditioning: ConditioningUpsampler = .pilBicubic, key: String? = nil,
+            noiseLevel: Double? = nil, lrSize: Int? = nil, hrSize: Int? = nil
+        ) {
+            self.kind = kind
+            self.conditioning = conditioning
+            self.key = key
+            self.noiseLevel = noiseLevel
+            self.lrSize = lrSize
+            self.hrSize = hrSize
         }
     }
 
@@ -37,31 +43,46 @@ public enum SR3Import {
     }
 
     /// `sourceName` and `sourceSHA256` go into the metadata. Throws the first problem, naming it in one line.
-    public static func convert(stateDict: TorchStateDict, config: SR3TrainingConfig, options: Options,
-                               sourceName: String, sourceSHA256: String) throws(ConfigProblem) -> Result {
+    public static func convert(
+        stateDict: TorchStateDict, config: SR3TrainingConfig, options: Options,
+        sourceName: String, sourceSHA256: String
+    ) throws(ConfigProblem) -> Result {
         var report = stateDict.notes
         var network: [String: NamedTensor] = [:]
         var buffers: [String: NamedTensor] = [:]
         var stripped = 0
         for (name, tensor) in stateDict.tensors {
             var local = name
-            if local.hasPrefix(networkPrefix) { local.removeFirst(networkPrefix.count); stripped += 1 }
+            if local.hasPrefix(networkPrefix) {
+                local.removeFirst(networkPrefix.count)
+                stripped += 1
+            }
             if scheduleBufferNames.contains(local) { buffers[local] = tensor } else { network[local] = tensor }
         }
         if stripped > 0 { report.append("stripped the prefix '\(networkPrefix)' from \(stripped) tensor names") }
-        if !buffers.isEmpty { report.append("dropped \(buffers.count) schedule buffer(s) (\(buffers.keys.sorted().prefix(3).joined(separator: ", "))\(buffers.count > 3 ? ", ..." : ""))") }
+        if !buffers.isEmpty {
+            report.append(
+                "dropped \(buffers.count) schedule buffer(s) (\(buffers.keys.sorted().prefix(3).joined(separator: ", "))\(buffers.count > 3 ? ", ..." : ""))"
+            )
+        }
         report.append(contentsOf: scheduleCheck(buffers, config: config))
 
         let unet = config.unet
         let kind: CheckpointKind
-        if let forced = options.kind { kind = forced } else if unet.inChannel == 2 * unet.outChannel { kind = .sr3 } else if unet.inChannel == unet.outChannel {
+        if let forced = options.kind {
+            kind = forced
+        } else if unet.inChannel == 2 * unet.outChannel {
+            kind = .sr3
+        } else if unet.inChannel == unet.outChannel {
             kind = .regression
         } else {
-            throw ConfigProblem("in_channel \(unet.inChannel) and out_channel \(unet.outChannel) fit neither SR3 (in = 2 x out) nor regression (in = out)")
+            throw ConfigProblem(
+                "in_channel \(unet.inChannel) and out_channel \(unet.outChannel) fit neither SR3 (in = 2 x out) nor regression (in = out)")
         }
         let expectedIn = kind == .sr3 ? 2 * unet.outChannel : unet.outChannel
         guard unet.inChannel == expectedIn else {
-            throw ConfigProblem("a \(kind.rawValue) model takes \(expectedIn) input channels, the config's model.unet.in_channel is \(unet.inChannel)")
+            throw ConfigProblem(
+                "a \(kind.rawValue) model takes \(expectedIn) input channels, the config's model.unet.in_channel is \(unet.inChannel)")
         }
         if let mismatch = firstMismatch(network, expected: UNet.expectedTensorShapes(for: unet)) { throw ConfigProblem(mismatch) }
 
@@ -122,14 +143,17 @@ public enum SR3Import {
             let expected = schedule.noiseSchedule.betas
             return zip(betas.values, expected).allSatisfy { abs(Double($0) - $1) <= 1e-6 * max(abs($1), 1e-12) + 1e-12 }
         }
-        let train = matches(config.trainSchedule), val = matches(config.valSchedule)
+        let train = matches(config.trainSchedule)
+        let val = matches(config.valSchedule)
         if train || val {
             return ["the saved schedule buffers match the config's \(train ? "train" : "val") schedule"]
         }
         let first = betas.values.first.map { String($0) } ?? "-"
         let last = betas.values.last.map { String($0) } ?? "-"
         let configured = config.trainSchedule?.summary ?? "none"
-        return ["warning: the saved schedule buffers (\(betas.values.count) betas, \(first) ... \(last)) disagree with the config's train schedule (\(configured)); the config's schedules are used"]
+        return [
+            "warning: the saved schedule buffers (\(betas.values.count) betas, \(first) ... \(last)) disagree with the config's train schedule (\(configured)); the config's schedules are used"
+        ]
     }
 
     /// Section 2's keys, without in_channel, as the metadata `config` holds them.
@@ -153,8 +177,10 @@ extension SR3Import {
     /// The whole import: reads `source` and `config`, converts, and writes `output` only when every
     /// check passed (an error leaves no file). `sha256` hashes the source for the metadata.
     /// Returns the report lines.
-    public static func importFile(source: URL, config: URL, output: URL, options: Options,
-                                  sha256: (URL) throws -> String) throws(CheckpointError) -> [String] {
+    public static func importFile(
+        source: URL, config: URL, output: URL, options: Options,
+        sha256: (URL) throws -> String
+    ) throws(CheckpointError) -> [String] {
         guard source.standardizedFileURL != output.standardizedFileURL else {
             throw CheckpointError(file: output.path, problem: "the output is the source file; write the import to a new .safetensors file")
         }

@@ -10,14 +10,18 @@ public struct BetaSchedule: Sendable, Hashable, Codable {
     public var end: Double
 
     public init(kind: Kind = .linear, steps: Int, start: Double, end: Double) {
-        self.kind = kind; self.steps = steps; self.start = start; self.end = end
+        self.kind = kind
+        self.steps = steps
+        self.start = start
+        self.end = end
     }
 
     /// The betas, computed in double as numpy's linspace does.
     public var noiseSchedule: NoiseSchedule {
         switch kind {
         case .linear: return .linear(start: start, end: end, steps: steps)
-        case .quad: return NoiseSchedule(betas: NoiseSchedule.linear(start: start.squareRoot(), end: end.squareRoot(), steps: steps).betas.map { $0 * $0 })
+        case .quad:
+            return NoiseSchedule(betas: NoiseSchedule.linear(start: start.squareRoot(), end: end.squareRoot(), steps: steps).betas.map { $0 * $0 })
         }
     }
 
@@ -75,14 +79,18 @@ public struct SR3TrainingConfig: Sendable {
         }
         guard let unet = dict(["model", "unet"]) else { throw ConfigProblem("the config has no model.unet") }
         func int(_ d: [String: Any], _ key: String, _ path: String) throws(ConfigProblem) -> Int {
-            guard let n = d[key] as? NSNumber, let v = Int(exactly: n.doubleValue) else { throw ConfigProblem("\(path).\(key) is missing or not an integer") }
+            guard let n = d[key] as? NSNumber, let v = Int(exactly: n.doubleValue) else {
+                throw ConfigProblem("\(path).\(key) is missing or not an integer")
+            }
             return v
         }
         func ints(_ d: [String: Any], _ key: String, _ path: String) throws(ConfigProblem) -> [Int] {
             guard let list = d[key] as? [Any] else { throw ConfigProblem("\(path).\(key) is missing or not a list") }
             var out: [Int] = []
             for item in list {
-                guard let n = item as? NSNumber, let v = Int(exactly: n.doubleValue) else { throw ConfigProblem("\(path).\(key) holds a non-integer") }
+                guard let n = item as? NSNumber, let v = Int(exactly: n.doubleValue) else {
+                    throw ConfigProblem("\(path).\(key) holds a non-integer")
+                }
                 out.append(v)
             }
             return out
@@ -115,19 +123,25 @@ public struct SR3TrainingConfig: Sendable {
             }
             return nil
         }
-        return SR3TrainingConfig(unet: config, dropout: (unet["dropout"] as? NSNumber)?.doubleValue ?? 0,
-                                 lrSize: resolution("l_resolution"), hrSize: resolution("r_resolution"),
-                                 trainSchedule: try schedule("train"), valSchedule: try schedule("val"))
+        return SR3TrainingConfig(
+            unet: config, dropout: (unet["dropout"] as? NSNumber)?.doubleValue ?? 0,
+            lrSize: resolution("l_resolution"), hrSize: resolution("r_resolution"),
+            trainSchedule: try schedule("train"), valSchedule: try schedule("val"))
     }
 
     /// Removes `//` comments that are outside strings.
     static func stripComments(_ text: String) -> String {
         var out = ""
-        var inString = false, escaped = false, inComment = false
+        var inString = false
+        var escaped = false
+        var inComment = false
         var previous: Character?
         for c in text {
             if inComment {
-                if c == "\n" { inComment = false; out.append(c) }
+                if c == "\n" {
+                    inComment = false
+                    out.append(c)
+                }
                 continue
             }
             if inString {

@@ -96,7 +96,9 @@ public struct SafeTensors: Sendable {
                 return (r.partialValue, acc.1 || r.overflow)
             }
             guard !overflow, count.multipliedReportingOverflow(by: dtype.byteSize).partialValue == end - begin else {
-                throw fail("tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(count * dtype.byteSize) bytes but data_offsets span \(end - begin)")
+                throw fail(
+                    "tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(count * dtype.byteSize) bytes but data_offsets span \(end - begin)"
+                )
             }
             entries.append((name, dtype, shape, begin, end))
         }
@@ -144,9 +146,13 @@ public struct SafeTensors: Sendable {
             case .f32:
                 for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
             case .f16:
-                for i in 0..<count { out[i] = HalfPrecision.floatFromHalf(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                for i in 0..<count {
+                    out[i] = HalfPrecision.floatFromHalf(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                }
             case .bf16:
-                for i in 0..<count { out[i] = HalfPrecision.floatFromBFloat(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                for i in 0..<count {
+                    out[i] = HalfPrecision.floatFromBFloat(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                }
             }
             initialized = count
         }

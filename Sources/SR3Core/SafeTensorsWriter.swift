@@ -8,7 +8,8 @@ extension SafeTensors {
         for name in names {
             guard let tensor = tensors[name] else { continue }
             if tensor.values.count != tensor.elementCount || tensor.shape.contains(where: { $0 < 0 }) {
-                throw SafeTensorsError(file: "(being written)", problem: "tensor '\(name)' has shape \(tensor.shape) but \(tensor.values.count) values")
+                throw SafeTensorsError(
+                    file: "(being written)", problem: "tensor '\(name)' has shape \(tensor.shape) but \(tensor.values.count) values")
             }
         }
         var header: [String: Any] = [:]

@@ -74,7 +74,8 @@ public struct DDPMSampler: DiffusionSampler, SampledScheduleHolder {
 
     public func needsNoise(at t: Int) -> Bool { t > 1 }
 
-    public func step(modelOutput eps: [Float], timestep t: Int, sample y: [Float], noise: [Float]?, correction: ((inout [Float]) -> Void)?) -> [Float] {
+    public func step(modelOutput eps: [Float], timestep t: Int, sample y: [Float], noise: [Float]?, correction: ((inout [Float]) -> Void)?) -> [Float]
+    {
         let x0 = predictStart(eps: eps, t: t, sample: y, correction: correction)
         let gamma = schedule.gammas[t]
         let previous = schedule.gammas[t - 1]
@@ -100,7 +101,8 @@ public struct DDIMSampler: DiffusionSampler, SampledScheduleHolder {
 
     public func needsNoise(at t: Int) -> Bool { false }
 
-    public func step(modelOutput eps: [Float], timestep t: Int, sample y: [Float], noise: [Float]?, correction: ((inout [Float]) -> Void)?) -> [Float] {
+    public func step(modelOutput eps: [Float], timestep t: Int, sample y: [Float], noise: [Float]?, correction: ((inout [Float]) -> Void)?) -> [Float]
+    {
         let x0 = predictStart(eps: eps, t: t, sample: y, correction: correction)
         let gamma = schedule.gammas[t]
         let previous = schedule.gammas[t - 1]

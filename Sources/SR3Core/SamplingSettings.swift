@@ -19,8 +19,10 @@ public struct SamplingSettings: Sendable, Hashable, Codable {
     /// An explicit base schedule replacing the linear one built from the betas above.
     public var schedule: BetaSchedule?
 
-    public init(sampler: SamplerKind = .ddpm, steps: Int = 100, projection: Bool = false, betaStart: Double = 1e-4, betaEnd: Double? = nil,
-                schedule: BetaSchedule? = nil) {
+    public init(
+        sampler: SamplerKind = .ddpm, steps: Int = 100, projection: Bool = false, betaStart: Double = 1e-4, betaEnd: Double? = nil,
+        schedule: BetaSchedule? = nil
+    ) {
         self.sampler = sampler
         self.steps = steps
         self.projection = projection
@@ -83,8 +85,10 @@ extension SamplingSettings {
     /// The settings a study model or `upscale` asks for. `source` nil means the checkpoint's own schedule
     /// when it names one (and no betas are given), else the linear default. `steps` nil means all the
     /// checkpoint schedule's steps, or 100 with the linear one.
-    public static func resolved(sampler: SamplerKind, steps: Int?, projection: Bool, source: ScheduleSource?,
-                                betaStart: Double?, betaEnd: Double?, checkpointSchedule: BetaSchedule?) throws(ConfigProblem) -> SamplingSettings {
+    public static func resolved(
+        sampler: SamplerKind, steps: Int?, projection: Bool, source: ScheduleSource?,
+        betaStart: Double?, betaEnd: Double?, checkpointSchedule: BetaSchedule?
+    ) throws(ConfigProblem) -> SamplingSettings {
         let betasGiven = betaStart != nil || betaEnd != nil
         let chosen = source ?? (!betasGiven && checkpointSchedule != nil ? .checkpoint : .linear)
         var settings: SamplingSettings

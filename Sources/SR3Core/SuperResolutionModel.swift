@@ -18,7 +18,8 @@ public final class SuperResolutionModel: Sendable {
     public init(checkpoint url: URL, threads: Int? = nil) throws {
         let loaded = try Checkpoint(contentsOf: url)
         guard let lr = loaded.lrSize, let hr = loaded.hrSize else {
-            throw CheckpointError(file: url.path, problem: "metadata lacks lr_size / hr_size, so it cannot be used for super-resolution (add them to __metadata__)")
+            throw CheckpointError(
+                file: url.path, problem: "metadata lacks lr_size / hr_size, so it cannot be used for super-resolution (add them to __metadata__)")
         }
         if let problem = loaded.unet.sizeProblem(height: hr, width: hr) {
             throw CheckpointError(file: url.path, problem: "hr_size \(hr) does not fit the U-Net: \(problem)")
@@ -37,7 +38,9 @@ public final class SuperResolutionModel: Sendable {
         guard height > 0, width > 0 else { throw SuperResolutionInputError("image size \(width)x\(height) is empty") }
         let out = (height * scale, width * scale)
         if let problem = unet.sizeProblem(height: out.0, width: out.1) {
-            throw SuperResolutionInputError("a \(width)x\(height) LR image gives \(out.1)x\(out.0) at x\(scale), which the U-Net cannot take: \(problem); the model was trained for \(lrSize)x\(lrSize)")
+            throw SuperResolutionInputError(
+                "a \(width)x\(height) LR image gives \(out.1)x\(out.0) at x\(scale), which the U-Net cannot take: \(problem); the model was trained for \(lrSize)x\(lrSize)"
+            )
         }
         return out
     }
@@ -45,12 +48,15 @@ public final class SuperResolutionModel: Sendable {
     /// lr: `count` images, planar CHW RGB floats in [0,1] already quantised to 1/255, each 3*h*w.
     /// seeds: one per image. Returns count*3*H*W floats in [0,1] (clipped, not quantised).
     /// Regression ignores settings and seeds. `progress` receives (network passes done, total).
-    public func superResolve(lr: [Float], count: Int, height: Int, width: Int, seeds: [UInt64], settings: SamplingSettings,
-                             progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?) throws -> [Float] {
+    public func superResolve(
+        lr: [Float], count: Int, height: Int, width: Int, seeds: [UInt64], settings: SamplingSettings,
+        progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    ) throws -> [Float] {
         let channels = unet.config.outChannel
         guard count >= 0 else { throw SuperResolutionInputError("count \(count) is negative") }
         guard lr.count == count * channels * height * width else {
-            throw SuperResolutionInputError("lr holds \(lr.count) floats; \(count) image(s) of \(channels)x\(height)x\(width) need \(count * channels * height * width)")
+            throw SuperResolutionInputError(
+                "lr holds \(lr.count) floats; \(count) image(s) of \(channels)x\(height)x\(width) need \(count * channels * height * width)")
         }
         let (outHeight, outWidth) = try outputSize(height: height, width: width)
         if kind == .sr3 {
@@ -59,8 +65,9 @@ public final class SuperResolutionModel: Sendable {
         }
         guard count > 0 else { return [] }
 
-        let conditions = Conditioning.condition(lr: lr, count: count, channels: channels, height: height, width: width,
-                                                toHeight: outHeight, toWidth: outWidth, upsampler: checkpoint.conditioning)
+        let conditions = Conditioning.condition(
+            lr: lr, count: count, channels: channels, height: height, width: width,
+            toHeight: outHeight, toWidth: outWidth, upsampler: checkpoint.conditioning)
         let passesPerImage = kind == .sr3 ? settings.steps : 1
         let counter = ProgressCounter(total: count * passesPerImage, report: progress)
         let planeFloats = channels * outHeight * outWidth
@@ -85,14 +92,17 @@ public final class SuperResolutionModel: Sendable {
                     counter.advance()
                     result = out
                 case .sr3:
-                    let projection = settings.projection ? ConsistencyProjection(
-                        lr: lr[(image * lrFloats)..<((image + 1) * lrFloats)].map { $0 * 2 - 1 }, channels: channels,
-                        lrHeight: height, lrWidth: width, height: outHeight, width: outWidth) : nil
+                    let projection =
+                        settings.projection
+                        ? ConsistencyProjection(
+                            lr: lr[(image * lrFloats)..<((image + 1) * lrFloats)].map { $0 * 2 - 1 }, channels: channels,
+                            lrHeight: height, lrWidth: width, height: outHeight, width: outWidth) : nil
                     var rng = NormalRNG(seed: seeds[image])
                     let initial = rng.normals(planeFloats)
-                    result = ImageSampling.sample(unet: self.unet, condition: condition, initial: initial,
-                                                  sampler: settings.makeSampler(), projection: projection, workspace: workspace,
-                                                  noise: { _ in rng.normals(planeFloats) }, afterStep: { counter.advance() })
+                    result = ImageSampling.sample(
+                        unet: self.unet, condition: condition, initial: initial,
+                        sampler: settings.makeSampler(), projection: projection, workspace: workspace,
+                        noise: { _ in rng.normals(planeFloats) }, afterStep: { counter.advance() })
                 }
                 let destination = shared[image * planeFloats]
                 for i in 0..<planeFloats { destination[i] = min(1, max(0, (result[i] + 1) / 2)) }

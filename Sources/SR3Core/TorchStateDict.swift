@@ -36,7 +36,9 @@ public struct TorchStateDict: Sendable {
             return TorchStateDict(tensors: contents.tensors, notes: ["read \(contents.tensors.count) tensors from safetensors"])
         }
         if isLegacyTorch(data) {
-            throw ImportProblem("this is the pre-1.6 torch format (a tar archive or a raw pickle stream), which is not read here; re-save it in the zip format with: \(resaveCommand)")
+            throw ImportProblem(
+                "this is the pre-1.6 torch format (a tar archive or a raw pickle stream), which is not read here; re-save it in the zip format with: \(resaveCommand)"
+            )
         }
         if data.count >= 4, data.prefix(2).elementsEqual([0x50, 0x4B]) {
             throw ImportProblem("the zip archive starts with no local file header: it is damaged or truncated")
@@ -66,7 +68,9 @@ public struct TorchStateDict: Sendable {
         let prefix = String(pickleEntry.name.dropLast("data.pkl".count))
         if let order = archive.entry(named: prefix + "byteorder") {
             let text = String(decoding: try zipContents(archive, order), as: UTF8.self)
-            guard text == "little" else { throw ImportProblem("the checkpoint was saved on a \(text)-endian machine; only little-endian storages are read") }
+            guard text == "little" else {
+                throw ImportProblem("the checkpoint was saved on a \(text)-endian machine; only little-endian storages are read")
+            }
         }
         let root: PickleValue
         do { root = try PickleReader.read(try zipContents(archive, pickleEntry)) } catch let problem as PickleProblem {
@@ -84,7 +88,9 @@ public struct TorchStateDict: Sendable {
                 }
                 let bytes = try zipContents(archive, entry)
                 guard bytes.count >= storage.elementCount * storage.dtype.byteSize else {
-                    throw ImportProblem("tensor \(name): storage data/\(storage.key) holds \(bytes.count) bytes, fewer than its \(storage.elementCount) \(storage.dtype.rawValue) elements need")
+                    throw ImportProblem(
+                        "tensor \(name): storage data/\(storage.key) holds \(bytes.count) bytes, fewer than its \(storage.elementCount) \(storage.dtype.rawValue) elements need"
+                    )
                 }
                 storages[storage.key] = bytes
             }
@@ -133,7 +139,8 @@ public struct TorchStateDict: Sendable {
             throw ImportProblem("the file holds no tensors at the top or one level down (is it an optimizer file? use the one ending in _gen.pth)")
         case 1:
             let skipped = top.keys.compactMap { if case .string(let s) = $0, s != nested[0].0 { return "'\(s)'" } else { return nil } }
-            notes.append("found the state dict under the key '\(nested[0].0)'" + (skipped.isEmpty ? "" : "; ignored \(skipped.joined(separator: ", "))"))
+            notes.append(
+                "found the state dict under the key '\(nested[0].0)'" + (skipped.isEmpty ? "" : "; ignored \(skipped.joined(separator: ", "))"))
             return tensorsOf(nested[0].1)
         default:
             let list = nested.map { "'\($0.0)'" }.joined(separator: ", ")
@@ -149,13 +156,17 @@ public struct TorchStateDict: Sendable {
         var count = 1
         for d in t.shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= t.storage.elementCount else { throw ImportProblem("tensor \(name): shape \(t.shape) is larger than its storage") }
+            guard !overflow, product <= t.storage.elementCount else {
+                throw ImportProblem("tensor \(name): shape \(t.shape) is larger than its storage")
+            }
             count = product
         }
         if count > 0 {
             let last = zip(t.shape, t.strides).reduce(t.offset) { $0 + ($1.0 - 1) * $1.1 }
             guard last < t.storage.elementCount else {
-                throw ImportProblem("tensor \(name): offset \(t.offset), shape \(t.shape) and strides \(t.strides) reach past its storage of \(t.storage.elementCount) elements")
+                throw ImportProblem(
+                    "tensor \(name): offset \(t.offset), shape \(t.shape) and strides \(t.strides) reach past its storage of \(t.storage.elementCount) elements"
+                )
             }
         }
         let dtype = t.storage.dtype

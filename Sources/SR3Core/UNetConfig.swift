@@ -11,8 +11,10 @@ public struct UNetConfig: Sendable, Hashable, Codable {
     public var normGroups: Int
     public var imageSize: Int
 
-    public init(inChannel: Int, outChannel: Int = 3, innerChannel: Int, channelMults: [Int], resBlocks: Int,
-                attnRes: [Int], normGroups: Int, imageSize: Int) {
+    public init(
+        inChannel: Int, outChannel: Int = 3, innerChannel: Int, channelMults: [Int], resBlocks: Int,
+        attnRes: [Int], normGroups: Int, imageSize: Int
+    ) {
         self.inChannel = inChannel
         self.outChannel = outChannel
         self.innerChannel = innerChannel
@@ -69,14 +71,18 @@ public struct UNetConfig: Sendable, Hashable, Codable {
     public func validate() throws(ConfigProblem) {
         guard inChannel > 0, outChannel > 0 else { throw ConfigProblem("in_channel and out_channel must be positive") }
         guard innerChannel > 0, innerChannel % 2 == 0 else { throw ConfigProblem("inner_channel must be positive and even (got \(innerChannel))") }
-        guard !channelMults.isEmpty, channelMults.allSatisfy({ $0 > 0 }) else { throw ConfigProblem("channel_mults must be a non-empty list of positive integers") }
+        guard !channelMults.isEmpty, channelMults.allSatisfy({ $0 > 0 }) else {
+            throw ConfigProblem("channel_mults must be a non-empty list of positive integers")
+        }
         guard resBlocks >= 0 else { throw ConfigProblem("res_blocks must be non-negative") }
         guard normGroups > 0 else { throw ConfigProblem("norm_groups must be positive") }
         guard imageSize > 0 else { throw ConfigProblem("image_size must be positive") }
         for m in channelMults where (innerChannel * m) % normGroups != 0 {
             throw ConfigProblem("channels \(innerChannel * m) are not divisible by norm_groups \(normGroups)")
         }
-        guard innerChannel % normGroups == 0 else { throw ConfigProblem("inner_channel \(innerChannel) is not divisible by norm_groups \(normGroups)") }
+        guard innerChannel % normGroups == 0 else {
+            throw ConfigProblem("inner_channel \(innerChannel) is not divisible by norm_groups \(normGroups)")
+        }
     }
 }
 

@@ -49,13 +49,17 @@ extension UNet {
         final.conv.apply(input: ws.normalised, height: h, width: w, output: output, context: context)
     }
 
-    private func apply(_ block: ResnetBlockWithAttention, input x: UnsafeMutablePointer<Float>, height h: Int, width w: Int,
-                       output: UnsafeMutablePointer<Float>, embedding: [Float], workspace ws: UNetWorkspace) {
+    private func apply(
+        _ block: ResnetBlockWithAttention, input x: UnsafeMutablePointer<Float>, height h: Int, width w: Int,
+        output: UnsafeMutablePointer<Float>, embedding: [Float], workspace ws: UNetWorkspace
+    ) {
         apply(block, input: ChannelPlanes(x, planeSize: h * w), height: h, width: w, output: output, embedding: embedding, workspace: ws)
     }
 
-    private func apply(_ block: ResnetBlockWithAttention, input x: ChannelPlanes, height h: Int, width w: Int,
-                       output: UnsafeMutablePointer<Float>, embedding: [Float], workspace ws: UNetWorkspace) {
+    private func apply(
+        _ block: ResnetBlockWithAttention, input x: ChannelPlanes, height h: Int, width w: Int,
+        output: UnsafeMutablePointer<Float>, embedding: [Float], workspace ws: UNetWorkspace
+    ) {
         let context = ws.context
         let resnet = block.resnet
         let plane = h * w

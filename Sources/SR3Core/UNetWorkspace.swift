@@ -96,8 +96,9 @@ final class UNetWorkspace {
         let columns = carve(columnsTotal)
         // Parallelism comes from our own threads; every sgemm runs on the thread that calls it.
         openblas_set_num_threads(1)
-        context = KernelContext(workers: Workers(self.threads), columnBase: SharedFloats(columns), columnCapacity: columnFloats,
-                                algorithm: algorithm)
+        context = KernelContext(
+            workers: Workers(self.threads), columnBase: SharedFloats(columns), columnCapacity: columnFloats,
+            algorithm: algorithm)
     }
 
     deinit {

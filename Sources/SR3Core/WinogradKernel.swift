@@ -30,14 +30,18 @@ struct WinogradWeights: Sendable {
                 // G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]; rows of G g first (4x3), then (G g) G^T.
                 var t = [Float](repeating: 0, count: 12)
                 for c in 0..<3 {
-                    let g0 = weight[g + c], g1 = weight[g + 3 + c], g2 = weight[g + 6 + c]
+                    let g0 = weight[g + c]
+                    let g1 = weight[g + 3 + c]
+                    let g2 = weight[g + 6 + c]
                     t[c] = g0
                     t[3 + c] = 0.5 * (g0 + g1 + g2)
                     t[6 + c] = 0.5 * (g0 - g1 + g2)
                     t[9 + c] = g2
                 }
                 for r in 0..<4 {
-                    let a = t[3 * r], b = t[3 * r + 1], c = t[3 * r + 2]
+                    let a = t[3 * r]
+                    let b = t[3 * r + 1]
+                    let c = t[3 * r + 2]
                     let row = [a, 0.5 * (a + b + c), 0.5 * (a - b + c), c]
                     for col in 0..<4 { u[(4 * r + col) * plane + o * inChannels + i] = row[col] }
                 }
@@ -76,12 +80,15 @@ extension ConvWeights {
         let blocks = (tilesY + rowsPerBlock - 1) / rowsPerBlock
         let channelSplits = blocks >= 4 || outChannels < 32 ? 1 : (blocks >= 2 ? 2 : 4)
         let channelsPerSplit = (outChannels + channelSplits - 1) / channelSplits
-        return WinogradPlan(tilesX: tilesX, tilesY: tilesY, rowsPerBlock: rowsPerBlock, blocks: blocks,
-                            channelSplits: channelSplits, channelsPerSplit: channelsPerSplit)
+        return WinogradPlan(
+            tilesX: tilesX, tilesY: tilesY, rowsPerBlock: rowsPerBlock, blocks: blocks,
+            channelSplits: channelSplits, channelsPerSplit: channelsPerSplit)
     }
 
-    func applyWinograd(_ u: WinogradWeights, input: ChannelPlanes, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
-                       extraBias: UnsafePointer<Float>?, accumulate: Bool, addend: UnsafePointer<Float>?, context: KernelContext) {
+    func applyWinograd(
+        _ u: WinogradWeights, input: ChannelPlanes, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+        extraBias: UnsafePointer<Float>?, accumulate: Bool, addend: UnsafePointer<Float>?, context: KernelContext
+    ) {
         let plan = winogradPlan(height: height, width: width)
         let dst = SharedFloats(output)
         let extra = extraBias.map(SharedConstFloats.init)
@@ -102,24 +109,27 @@ extension ConvWeights {
             let v = scratch
             let m = v + 16 * cin * plan.tilesPerBlock
             let rows = m + 16 * plan.channelsPerSplit * plan.tilesPerBlock
-            Self.transformInput(input, channels: cin, height: height, width: width, tilesX: plan.tilesX,
-                                ty0: ty0, ty1: ty1, into: v, stride: tiles, rows: rows)
+            Self.transformInput(
+                input, channels: cin, height: height, width: width, tilesX: plan.tilesX,
+                ty0: ty0, ty1: ty1, into: v, stride: tiles, rows: rows)
             let splitChannels = c1 - c0
             u.u.withUnsafeBufferPointer { weights in
                 guard let w = weights.baseAddress else { return }
                 for e in 0..<16 {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(splitChannels), Int32(tiles), Int32(cin),
-                                1, w + e * cout * cin + c0 * cin, Int32(cin),
-                                v + e * cin * tiles, Int32(tiles),
-                                0, m + e * splitChannels * tiles, Int32(tiles))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(splitChannels), Int32(tiles), Int32(cin),
+                        1, w + e * cout * cin + c0 * cin, Int32(cin),
+                        v + e * cin * tiles, Int32(tiles),
+                        0, m + e * splitChannels * tiles, Int32(tiles))
                 }
             }
             for c in c0..<c1 {
                 let value = (bias?[c] ?? 0) + (extra?.base[c] ?? 0)
                 let products = m + (c - c0) * tiles
-                Self.transformOutput(products, stride: splitChannels * tiles, tilesX: plan.tilesX, ty0: ty0, ty1: ty1,
-                                     height: height, width: width, value: value, output: dst[c * planeSize],
-                                     accumulate: accumulate, addend: add.map { $0[c * planeSize] })
+                Self.transformOutput(
+                    products, stride: splitChannels * tiles, tilesX: plan.tilesX, ty0: ty0, ty1: ty1,
+                    height: height, width: width, value: value, output: dst[c * planeSize],
+                    accumulate: accumulate, addend: add.map { $0[c * planeSize] })
             }
         }
     }
@@ -128,9 +138,11 @@ extension ConvWeights {
     /// columns 2tx-1 ... 2tx+2, zero outside). B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
     /// The patch rows are split into even and odd columns first, so both the row and the column
     /// combinations are plain vector operations along the tile row.
-    private static func transformInput(_ input: ChannelPlanes, channels: Int, height: Int, width: Int, tilesX: Int,
-                                       ty0: Int, ty1: Int, into v: UnsafeMutablePointer<Float>, stride: Int,
-                                       rows: UnsafeMutablePointer<Float>) {
+    private static func transformInput(
+        _ input: ChannelPlanes, channels: Int, height: Int, width: Int, tilesX: Int,
+        ty0: Int, ty1: Int, into v: UnsafeMutablePointer<Float>, stride: Int,
+        rows: UnsafeMutablePointer<Float>
+    ) {
         let n = tilesX + 1
         // even[r][k] = d_r at column 2k - 1, odd[r][k] = d_r at column 2k, k = 0 ... tilesX.
         let even = rows
@@ -162,8 +174,10 @@ extension ConvWeights {
 
     /// even[k] = row[2k - 1], odd[k] = row[2k] for k = 0 ... tilesX (zero outside the row).
     @inline(__always)
-    private static func split(_ row: UnsafePointer<Float>, width: Int, tilesX: Int,
-                              even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>) {
+    private static func split(
+        _ row: UnsafePointer<Float>, width: Int, tilesX: Int,
+        even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>
+    ) {
         even[0] = 0
         var k = 0
         // Eight tiles (sixteen columns) at a time while the whole chunk is inside the row.
@@ -183,10 +197,18 @@ extension ConvWeights {
 
     /// The four column combinations of row combination (row x + sign * row y) for every tile of a row.
     @inline(__always)
-    private static func combine(_ even: UnsafeMutablePointer<Float>, _ odd: UnsafeMutablePointer<Float>, n: Int, x: Int, y: Int,
-                                sign: Float, tilesX: Int, out: UnsafeMutablePointer<Float>, block: Int) {
-        let ex = even + x * n, ey = even + y * n, ox = odd + x * n, oy = odd + y * n
-        let out0 = out, out1 = out + block, out2 = out + 2 * block, out3 = out + 3 * block
+    private static func combine(
+        _ even: UnsafeMutablePointer<Float>, _ odd: UnsafeMutablePointer<Float>, n: Int, x: Int, y: Int,
+        sign: Float, tilesX: Int, out: UnsafeMutablePointer<Float>, block: Int
+    ) {
+        let ex = even + x * n
+        let ey = even + y * n
+        let ox = odd + x * n
+        let oy = odd + y * n
+        let out0 = out
+        let out1 = out + block
+        let out2 = out + 2 * block
+        let out3 = out + 3 * block
         var tx = 0
         typealias V = SIMD8<Float>
         @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
@@ -219,14 +241,19 @@ extension ConvWeights {
 
     /// Y = A^T M A for each tile of rows ty0 ..< ty1, A^T = [[1,1,1,0],[0,1,-1,-1]], plus `value`, written to
     /// one output plane (added to it when `accumulate`, to `addend` when given).
-    private static func transformOutput(_ m: UnsafeMutablePointer<Float>, stride: Int, tilesX: Int, ty0: Int, ty1: Int,
-                                        height: Int, width: Int, value: Float, output: UnsafeMutablePointer<Float>,
-                                        accumulate: Bool, addend: UnsafePointer<Float>?) {
+    private static func transformOutput(
+        _ m: UnsafeMutablePointer<Float>, stride: Int, tilesX: Int, ty0: Int, ty1: Int,
+        height: Int, width: Int, value: Float, output: UnsafeMutablePointer<Float>,
+        accumulate: Bool, addend: UnsafePointer<Float>?
+    ) {
         typealias V = SIMD8<Float>
         @inline(__always) func load(_ e: Int, _ t: Int) -> V { UnsafeRawPointer(m + e * stride + t).loadUnaligned(as: V.self) }
         let bias = V(repeating: value)
         // Two output rows of eight tiles at a time: y[r][k] for tiles t ... t+7.
-        var y00 = V(), y01 = V(), y10 = V(), y11 = V()
+        var y00 = V()
+        var y01 = V()
+        var y10 = V()
+        var y11 = V()
         for ty in ty0..<ty1 {
             let t0 = (ty - ty0) * tilesX
             let row0 = 2 * ty * width
@@ -237,12 +264,22 @@ extension ConvWeights {
                 let t = t0 + tx
                 if lanes == 8 {
                     // s_r,j = (A^T M)[r][j]
-                    let m4 = load(4, t), m5 = load(5, t), m6 = load(6, t), m7 = load(7, t)
-                    let m8 = load(8, t), m9 = load(9, t), m10 = load(10, t), m11 = load(11, t)
-                    let s00 = load(0, t) + m4 + m8, s01 = load(1, t) + m5 + m9
-                    let s02 = load(2, t) + m6 + m10, s03 = load(3, t) + m7 + m11
-                    let s10 = m4 - m8 - load(12, t), s11 = m5 - m9 - load(13, t)
-                    let s12 = m6 - m10 - load(14, t), s13 = m7 - m11 - load(15, t)
+                    let m4 = load(4, t)
+                    let m5 = load(5, t)
+                    let m6 = load(6, t)
+                    let m7 = load(7, t)
+                    let m8 = load(8, t)
+                    let m9 = load(9, t)
+                    let m10 = load(10, t)
+                    let m11 = load(11, t)
+                    let s00 = load(0, t) + m4 + m8
+                    let s01 = load(1, t) + m5 + m9
+                    let s02 = load(2, t) + m6 + m10
+                    let s03 = load(3, t) + m7 + m11
+                    let s10 = m4 - m8 - load(12, t)
+                    let s11 = m5 - m9 - load(13, t)
+                    let s12 = m6 - m10 - load(14, t)
+                    let s13 = m7 - m11 - load(15, t)
                     y00 = s00 + s01 + s02 + bias
                     y01 = s01 - s02 - s03 + bias
                     y10 = s10 + s11 + s12 + bias
@@ -250,10 +287,14 @@ extension ConvWeights {
                 } else {
                     for l in 0..<lanes {
                         @inline(__always) func at(_ e: Int) -> Float { m[e * stride + t + l] }
-                        let s00 = at(0) + at(4) + at(8), s01 = at(1) + at(5) + at(9)
-                        let s02 = at(2) + at(6) + at(10), s03 = at(3) + at(7) + at(11)
-                        let s10 = at(4) - at(8) - at(12), s11 = at(5) - at(9) - at(13)
-                        let s12 = at(6) - at(10) - at(14), s13 = at(7) - at(11) - at(15)
+                        let s00 = at(0) + at(4) + at(8)
+                        let s01 = at(1) + at(5) + at(9)
+                        let s02 = at(2) + at(6) + at(10)
+                        let s03 = at(3) + at(7) + at(11)
+                        let s10 = at(4) - at(8) - at(12)
+                        let s11 = at(5) - at(9) - at(13)
+                        let s12 = at(6) - at(10) - at(14)
+                        let s13 = at(7) - at(11) - at(15)
                         y00[l] = s00 + s01 + s02 + value
                         y01[l] = s01 - s02 - s03 + value
                         y10[l] = s10 + s11 + s12 + value

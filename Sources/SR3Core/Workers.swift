@@ -13,7 +13,7 @@ struct Workers: Sendable {
             return
         }
         #if os(Linux)
-        if ThreadTeam.shared.run(workers: count, body) { return }
+            if ThreadTeam.shared.run(workers: count, body) { return }
         #endif
         DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
@@ -31,7 +31,7 @@ struct Workers: Sendable {
             while let item = tickets.next() { body(item, worker) }
         }
         #if os(Linux)
-        if ThreadTeam.shared.run(workers: min(count, items), work) { return }
+            if ThreadTeam.shared.run(workers: min(count, items), work) { return }
         #endif
         DispatchQueue.concurrentPerform(iterations: min(count, items), execute: work)
     }

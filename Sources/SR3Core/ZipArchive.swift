@@ -25,7 +25,10 @@ struct ZipArchive {
         var position = data.count - 22
         let lowest = max(0, data.count - 22 - 65_535)
         while position >= lowest {
-            if bytes.u32(position) == 0x0605_4B50 { eocd = position; break }
+            if bytes.u32(position) == 0x0605_4B50 {
+                eocd = position
+                break
+            }
             position -= 1
         }
         guard eocd >= 0 else { throw ZipProblem("no end of central directory record: the zip archive is truncated or damaged") }
@@ -34,13 +37,17 @@ struct ZipArchive {
         var directoryOffset = Int(bytes.u32(eocd + 16) ?? 0)
         // Zip64: the locator sits just before the end record and points at the zip64 end record.
         if eocd >= 20, bytes.u32(eocd - 20) == 0x0706_4B50, let recordOffset = bytes.u64(eocd - 12),
-           recordOffset < UInt64(data.count), bytes.u32(Int(recordOffset)) == 0x0606_4B50 {
+            recordOffset < UInt64(data.count), bytes.u32(Int(recordOffset)) == 0x0606_4B50
+        {
             let record = Int(recordOffset)
             guard let n = bytes.u64(record + 32), let size = bytes.u64(record + 40), let offset = bytes.u64(record + 48),
-                  n < UInt64(Int32.max), size < UInt64(data.count), offset < UInt64(data.count) else {
+                n < UInt64(Int32.max), size < UInt64(data.count), offset < UInt64(data.count)
+            else {
                 throw ZipProblem("the zip64 end of central directory record is damaged")
             }
-            count = Int(n); directorySize = Int(size); directoryOffset = Int(offset)
+            count = Int(n)
+            directorySize = Int(size)
+            directoryOffset = Int(offset)
         }
         guard directoryOffset + directorySize <= data.count else {
             throw ZipProblem("the central directory lies past the end of the file: the zip archive is truncated")
@@ -49,22 +56,33 @@ struct ZipArchive {
         var at = directoryOffset
         for _ in 0..<count {
             guard bytes.u32(at) == 0x0201_4B50, let method = bytes.u16(at + 10), let compressed32 = bytes.u32(at + 20),
-                  let size32 = bytes.u32(at + 24), let nameLength = bytes.u16(at + 28), let extraLength = bytes.u16(at + 30),
-                  let commentLength = bytes.u16(at + 32), let local32 = bytes.u32(at + 42) else {
+                let size32 = bytes.u32(at + 24), let nameLength = bytes.u16(at + 28), let extraLength = bytes.u16(at + 30),
+                let commentLength = bytes.u16(at + 32), let local32 = bytes.u32(at + 42)
+            else {
                 throw ZipProblem("central directory entry \(entries.count) is damaged or truncated")
             }
             let nameStart = at + 46
-            guard let nameBytes = bytes.slice(nameStart, Int(nameLength)) else { throw ZipProblem("central directory entry \(entries.count) is truncated") }
+            guard let nameBytes = bytes.slice(nameStart, Int(nameLength)) else {
+                throw ZipProblem("central directory entry \(entries.count) is truncated")
+            }
             let name = String(decoding: nameBytes, as: UTF8.self)
-            var compressed = UInt64(compressed32), size = UInt64(size32), local = UInt64(local32)
+            var compressed = UInt64(compressed32)
+            var size = UInt64(size32)
+            var local = UInt64(local32)
             // Zip64 extra field: the 64-bit values replace the 32-bit ones that are 0xFFFFFFFF, in this order.
             var extra = nameStart + Int(nameLength)
             let extraEnd = extra + Int(extraLength)
             while extra + 4 <= extraEnd, let id = bytes.u16(extra), let length = bytes.u16(extra + 2) {
                 if id == 0x0001 {
                     var field = extra + 4
-                    if size32 == 0xFFFF_FFFF, let v = bytes.u64(field) { size = v; field += 8 }
-                    if compressed32 == 0xFFFF_FFFF, let v = bytes.u64(field) { compressed = v; field += 8 }
+                    if size32 == 0xFFFF_FFFF, let v = bytes.u64(field) {
+                        size = v
+                        field += 8
+                    }
+                    if compressed32 == 0xFFFF_FFFF, let v = bytes.u64(field) {
+                        compressed = v
+                        field += 8
+                    }
                     if local32 == 0xFFFF_FFFF, let v = bytes.u64(field) { local = v }
                 }
                 extra += 4 + Int(length)
@@ -89,7 +107,9 @@ struct ZipArchive {
         }
         guard entry.method == 0 else {
             let how = entry.method == 8 ? "deflate-compressed" : "compressed with method \(entry.method)"
-            throw ZipProblem("entry \(entry.name) is \(how); only stored entries (as torch.save writes them) can be read. Re-save it with torch.save(torch.load(PATH, weights_only=True), NEW_PATH)")
+            throw ZipProblem(
+                "entry \(entry.name) is \(how); only stored entries (as torch.save writes them) can be read. Re-save it with torch.save(torch.load(PATH, weights_only=True), NEW_PATH)"
+            )
         }
         let start = at + 30 + Int(nameLength) + Int(extraLength)
         guard entry.size == entry.compressedSize, start + entry.size <= data.count else {

@@ -11,8 +11,9 @@ struct BuildFolder {
         self.target = target
         temporary = target.deletingLastPathComponent().appendingPathComponent("\(target.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
         do { try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true) } catch {
-            throw StudyError(file: temporary, problem: "cannot create the build folder (\(error.localizedDescription))",
-                             fix: "check the permissions and free space of \(StudyError.displayPath(target.deletingLastPathComponent()))")
+            throw StudyError(
+                file: temporary, problem: "cannot create the build folder (\(error.localizedDescription))",
+                fix: "check the permissions and free space of \(StudyError.displayPath(target.deletingLastPathComponent()))")
         }
     }
 
@@ -27,8 +28,9 @@ struct BuildFolder {
                 throw error
             }
         } catch {
-            throw StudyError(file: target, problem: "cannot move the new build into place (\(error.localizedDescription))",
-                             fix: "check the permissions of \(StudyError.displayPath(target.deletingLastPathComponent())); the previous build is unchanged")
+            throw StudyError(
+                file: target, problem: "cannot move the new build into place (\(error.localizedDescription))",
+                fix: "check the permissions of \(StudyError.displayPath(target.deletingLastPathComponent())); the previous build is unchanged")
         }
         try? fm.removeItem(at: old)
     }

@@ -2,9 +2,9 @@ import Foundation
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Progress of the model runs, in network passes. On a terminal (stderr is a TTY) a bar with the ETA is
@@ -29,7 +29,11 @@ public final class BuildProgress: @unchecked Sendable {
 
     func start(total: Int) {
         lock.withLock {
-            self.total = total; done = 0; started = Date(); lastLog = started; lastLoggedFraction = 0
+            self.total = total
+            done = 0
+            started = Date()
+            lastLog = started
+            lastLoggedFraction = 0
         }
     }
 
@@ -65,13 +69,17 @@ public final class BuildProgress: @unchecked Sendable {
             let width = 30
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            let line = "\r[\(bar)] \(Int(fraction * 100))% \(done)/\(total) passes  \(label)  "
+            let line =
+                "\r[\(bar)] \(Int(fraction * 100))% \(done)/\(total) passes  \(label)  "
                 + "elapsed \(BuildProgress.duration(elapsed))  ETA \(eta.map(BuildProgress.duration) ?? "--")\u{1B}[K"
             FileHandle.standardError.write(Data(line.utf8))
         } else {
             guard force || fraction - lastLoggedFraction >= 0.1 || now.timeIntervalSince(lastLog) >= 30 else { return }
-            lastLoggedFraction = fraction; lastLog = now
-            logger.info("\(Int(fraction * 100))% (\(done)/\(total) network passes) \(label), elapsed \(BuildProgress.duration(elapsed)), ETA \(eta.map(BuildProgress.duration) ?? "--")")
+            lastLoggedFraction = fraction
+            lastLog = now
+            logger.info(
+                "\(Int(fraction * 100))% (\(done)/\(total) network passes) \(label), elapsed \(BuildProgress.duration(elapsed)), ETA \(eta.map(BuildProgress.duration) ?? "--")"
+            )
         }
     }
 

@@ -10,7 +10,9 @@ public enum InspectReport {
         lines.append("\(d.name): \(d.title)")
         lines.append("built \(manifest.builtAt), definition sha256 \(manifest.definitionSHA256.prefix(12))")
         let stimuli = Set(manifest.images.flatMap { [$0.hr.file, $0.lr.file, $0.catchFoil.file] } + manifest.outputs.map(\.stimulus.file))
-        lines.append("\(manifest.images.count) images (\(d.hrSize)x\(d.hrSize) from \(d.lrSize)x\(d.lrSize)), \(manifest.outputs.count) model outputs, \(stimuli.count) stimuli")
+        lines.append(
+            "\(manifest.images.count) images (\(d.hrSize)x\(d.hrSize) from \(d.lrSize)x\(d.lrSize)), \(manifest.outputs.count) model outputs, \(stimuli.count) stimuli"
+        )
 
         lines.append("")
         lines.append("models:")
@@ -45,11 +47,21 @@ public enum InspectReport {
         }
         for task in balance.tasks {
             let spec = d.tasks.first { $0.id == task.task }
-            lines.append("  \(task.task) (\(spec?.showInput == true ? "LR input shown" : "no input")): \(task.sequences) sequences for \(d.participantsPerTask) planned participants")
-            lines.append("    trials per sequence \(task.trialsPerSequence): practice \(task.practicePerSequence), main \(task.mainPerSequence), catch \(task.catchPerSequence)")
-            lines.append("    views per (image, model) cell: min \(task.cellViews.min), max \(task.cellViews.max); trials per model in a sequence: \(task.modelTrialsPerSequence)")
-            lines.append("    left/right per participant: max |left - right| \(task.maxSideImbalance) (main), \(task.maxModelSideImbalance) (per model), \(task.maxCatchSideImbalance) (catch), \(task.maxPracticeSideImbalance) (practice)")
-            lines.append("    sequences repeating a main image: \(task.sequencesRepeatingMainImages); reusing a main image in catch/practice: \(task.sequencesReusingImagesOutsideMain)")
+            lines.append(
+                "  \(task.task) (\(spec?.showInput == true ? "LR input shown" : "no input")): \(task.sequences) sequences for \(d.participantsPerTask) planned participants"
+            )
+            lines.append(
+                "    trials per sequence \(task.trialsPerSequence): practice \(task.practicePerSequence), main \(task.mainPerSequence), catch \(task.catchPerSequence)"
+            )
+            lines.append(
+                "    views per (image, model) cell: min \(task.cellViews.min), max \(task.cellViews.max); trials per model in a sequence: \(task.modelTrialsPerSequence)"
+            )
+            lines.append(
+                "    left/right per participant: max |left - right| \(task.maxSideImbalance) (main), \(task.maxModelSideImbalance) (per model), \(task.maxCatchSideImbalance) (catch), \(task.maxPracticeSideImbalance) (practice)"
+            )
+            lines.append(
+                "    sequences repeating a main image: \(task.sequencesRepeatingMainImages); reusing a main image in catch/practice: \(task.sequencesReusingImagesOutsideMain)"
+            )
             for sequence in manifest.design.sequences(task: task.task).prefix(max(shown, 0)) {
                 lines.append("    \(sequence.id): " + sequence.trials.map(describe).joined(separator: " "))
             }

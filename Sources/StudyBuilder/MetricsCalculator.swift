@@ -8,7 +8,10 @@ enum MetricsCalculator {
     static let maxPSNR = 100.0
 
     static func metrics(model: String, outputs: [String: ModelOutputs.Output], images: [PreparedImage]) -> ModelMetrics? {
-        var psnr = 0.0, ssim = 0.0, consistency = 0.0, count = 0
+        var psnr = 0.0
+        var ssim = 0.0
+        var consistency = 0.0
+        var count = 0
         for image in images {
             guard let output = outputs[image.id]?.image else { continue }
             psnr += min(ImageMetrics.psnr(output, image.hr), maxPSNR)

@@ -70,8 +70,10 @@ enum ModelRunner {
     }
 
     /// Runs the missing images. `passesBefore`: progress units done by earlier models.
-    static func run(_ work: ModelWork, images: [PreparedImage], definition: StudyDefinition, cache: OutputCache,
-                    progress: BuildProgress, passesBefore: Int, logger: Logger) throws -> ModelOutputs {
+    static func run(
+        _ work: ModelWork, images: [PreparedImage], definition: StudyDefinition, cache: OutputCache,
+        progress: BuildProgress, passesBefore: Int, logger: Logger
+    ) throws -> ModelOutputs {
         var result = ModelOutputs(model: work.model)
         result.outputs = work.cached
         result.reused = work.cached.count
@@ -102,7 +104,8 @@ enum ModelRunner {
                 let batch = Array(work.missing[start..<min(start + batchSize, work.missing.count)])
                 progress.setLabel("\(work.model.id): images \(start + 1)-\(start + batch.count) of \(work.missing.count)")
                 let offset = passesBefore + start * passesPerImage
-                let lrSize = definition.lrSize, hrSize = definition.hrSize
+                let lrSize = definition.lrSize
+                let hrSize = definition.hrSize
                 let outputs: [Float]
                 do {
                     outputs = try network.superResolve(

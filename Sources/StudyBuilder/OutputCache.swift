@@ -4,9 +4,9 @@ import SR3Core
 import StudyKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Model outputs kept between builds in `<cache folder>/outputs/<key>.png`, where the key is the
@@ -44,7 +44,8 @@ struct OutputCache {
     func load(_ key: String, size: Int) -> (png: Data, image: RGBImage)? {
         let url = url(key)
         guard let data = try? Data(contentsOf: url), let image = try? PNG.decode(data, name: url.path),
-              image.width == size, image.height == size else { return nil }
+            image.width == size, image.height == size
+        else { return nil }
         return (data, image)
     }
 
@@ -63,8 +64,9 @@ struct OutputCache {
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw StudyError(file: destination, problem: "cannot write to the output cache (\(error.localizedDescription))",
-                             fix: "check the permissions and free space of \(StudyError.displayPath(folder))")
+            throw StudyError(
+                file: destination, problem: "cannot write to the output cache (\(error.localizedDescription))",
+                fix: "check the permissions and free space of \(StudyError.displayPath(folder))")
         }
     }
 

@@ -17,18 +17,21 @@ public struct PreparedImage: Sendable {
     static func prepare(_ source: SourceImage, definition: StudyDefinition) throws -> PreparedImage {
         let data: Data
         do { data = try Data(contentsOf: source.url) } catch {
-            throw StudyError(file: source.url, problem: "cannot read the image (\(error.localizedDescription))", fix: "check that the file exists and is readable")
+            throw StudyError(
+                file: source.url, problem: "cannot read the image (\(error.localizedDescription))", fix: "check that the file exists and is readable")
         }
         let image = try ImageFiles.decode(data, url: source.url)
         let side = min(image.width, image.height)
         guard side >= definition.hrSize else {
-            throw StudyError(file: source.url, problem: "the image is \(image.width)x\(image.height), smaller than hr_size \(definition.hrSize)",
-                             fix: "use source images whose shorter side is at least \(definition.hrSize) pixels, or lower hr_size")
+            throw StudyError(
+                file: source.url, problem: "the image is \(image.width)x\(image.height), smaller than hr_size \(definition.hrSize)",
+                fix: "use source images whose shorter side is at least \(definition.hrSize) pixels, or lower hr_size")
         }
         let hr = image.centerCropResized(to: definition.hrSize)
         let lr = hr.downsampledLR(to: definition.lrSize)
-        return PreparedImage(source: source, sourceSHA256: ContentHash.sha256Hex(data), hr: hr, lr: lr,
-                             catchFoil: lr.nearestUpsampled(to: definition.hrSize))
+        return PreparedImage(
+            source: source, sourceSHA256: ContentHash.sha256Hex(data), hr: hr, lr: lr,
+            catchFoil: lr.nearestUpsampled(to: definition.hrSize))
     }
 }
 
@@ -43,7 +46,8 @@ enum ImageFiles {
     static func read(_ url: URL) throws -> RGBImage {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw StudyError(file: url, problem: "cannot read the image (\(error.localizedDescription))", fix: "check that the file exists and is readable")
+            throw StudyError(
+                file: url, problem: "cannot read the image (\(error.localizedDescription))", fix: "check that the file exists and is readable")
         }
         return try decode(data, url: url)
     }
@@ -59,8 +63,9 @@ enum ImageFiles {
         case .notRGB(_, let kind):
             return StudyError(file: url, problem: "\(kind) image; the study needs RGB colour images", fix: "convert it to an 8-bit RGB PNG")
         case .notOpaque(_, let transparent):
-            return StudyError(file: url, problem: "\(transparent) pixel(s) are not fully opaque",
-                              fix: "flatten the image onto a background and save it as an RGB PNG")
+            return StudyError(
+                file: url, problem: "\(transparent) pixel(s) are not fully opaque",
+                fix: "flatten the image onto a background and save it as an RGB PNG")
         case .unwritable(_, let reason):
             return StudyError(file: url, problem: "cannot write the image (\(reason))", fix: "check the folder's permissions and free space")
         }

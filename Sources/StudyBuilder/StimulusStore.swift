@@ -15,8 +15,9 @@ struct StimulusStore {
         self.buildFolder = buildFolder
         let folder = buildFolder.appendingPathComponent(StimulusStore.folderName)
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw StudyError(file: folder, problem: "cannot create the stimuli folder (\(error.localizedDescription))",
-                             fix: "check the permissions and free space of the study folder")
+            throw StudyError(
+                file: folder, problem: "cannot create the stimuli folder (\(error.localizedDescription))",
+                fix: "check the permissions and free space of the study folder")
         }
     }
 
@@ -24,8 +25,9 @@ struct StimulusStore {
 
     static func encode(_ image: RGBImage) throws -> Data {
         do { return try PNG.encode(image) } catch {
-            throw StudyError(file: URL(fileURLWithPath: "stimuli"), problem: "cannot encode a \(image.width)x\(image.height) stimulus (\(error))",
-                             fix: "this is a bug; please report it with the study definition")
+            throw StudyError(
+                file: URL(fileURLWithPath: "stimuli"), problem: "cannot encode a \(image.width)x\(image.height) stimulus (\(error))",
+                fix: "this is a bug; please report it with the study definition")
         }
     }
 
@@ -38,8 +40,9 @@ struct StimulusStore {
         if written.insert(sha).inserted {
             let url = buildFolder.appendingPathComponent(file)
             do { try png.write(to: url) } catch {
-                throw StudyError(file: url, problem: "cannot write the stimulus (\(error.localizedDescription))",
-                                 fix: "check the permissions and free space of the study folder")
+                throw StudyError(
+                    file: url, problem: "cannot write the stimulus (\(error.localizedDescription))",
+                    fix: "check the permissions and free space of the study folder")
             }
         }
         return StimulusRef(file: file, sha256: sha)

@@ -47,8 +47,10 @@ public enum StudyBuild {
     }
 
     /// Builds the study. On any error the previous build is left as it was.
-    public static func build(_ paths: StudyPaths, options: BuildOptions = BuildOptions(), logger: Logger = StudyBuild.silentLogger,
-                             progress: BuildProgress? = nil) throws -> Report {
+    public static func build(
+        _ paths: StudyPaths, options: BuildOptions = BuildOptions(), logger: Logger = StudyBuild.silentLogger,
+        progress: BuildProgress? = nil
+    ) throws -> Report {
         let started = Date()
         let plan = try prepare(paths, options: options, logger: logger)
         let inputs = plan.inputs
@@ -56,9 +58,12 @@ public enum StudyBuild {
             let missing = plan.works.filter(\.runnable).flatMap { work in work.missing.map { _ in work.model.id } }
             if !missing.isEmpty {
                 let perModel = Dictionary(grouping: missing, by: { $0 }).map { "\($0.key): \($0.value.count)" }.sorted()
-                throw StudyError(file: plan.cache.folder,
-                                 problem: "\(missing.count) model output(s) are not in the cache (\(perModel.joined(separator: ", ")))",
-                                 fix: "run the shards that failed (studygen build --shard K/N with the same --cache), or build without --assemble-only to compute them here")
+                throw StudyError(
+                    file: plan.cache.folder,
+                    problem: "\(missing.count) model output(s) are not in the cache (\(perModel.joined(separator: ", ")))",
+                    fix:
+                        "run the shards that failed (studygen build --shard K/N with the same --cache), or build without --assemble-only to compute them here"
+                )
             }
         }
         let results = try run(plan.works, inputs: inputs, cache: plan.cache, logger: logger, progress: progress)
@@ -68,13 +73,16 @@ public enum StudyBuild {
             let (manifest, stimuli) = try writeBuild(inputs: inputs, results: results, builtAt: options.builtAt ?? Date(), into: folder.temporary)
             try folder.commit()
             let reports = results.map {
-                ModelReport(id: $0.model.id, available: $0.available, unavailableReason: $0.unavailableReason,
-                            computed: $0.computed, reused: $0.reused)
+                ModelReport(
+                    id: $0.model.id, available: $0.available, unavailableReason: $0.unavailableReason,
+                    computed: $0.computed, reused: $0.reused)
             }
-            let plan = try StudyInputs.designPlan(inputs.file, imageCount: inputs.images.count,
-                                                  modelCount: results.filter(\.available).count)
-            return Report(manifest: manifest, buildFolder: paths.buildFolder, models: reports, stimuli: stimuli,
-                          plan: plan, seconds: Date().timeIntervalSince(started))
+            let plan = try StudyInputs.designPlan(
+                inputs.file, imageCount: inputs.images.count,
+                modelCount: results.filter(\.available).count)
+            return Report(
+                manifest: manifest, buildFolder: paths.buildFolder, models: reports, stimuli: stimuli,
+                plan: plan, seconds: Date().timeIntervalSince(started))
         } catch {
             folder.discard()
             throw error
@@ -83,8 +91,10 @@ public enum StudyBuild {
 
     /// Computes this shard's share of the model outputs (see `BuildShard`) into the cache and writes no
     /// build; `build` with the same cache folder then assembles the study from the cache.
-    public static func buildShard(_ paths: StudyPaths, shard: BuildShard, options: BuildOptions = BuildOptions(),
-                                  logger: Logger = StudyBuild.silentLogger, progress: BuildProgress? = nil) throws -> ShardReport {
+    public static func buildShard(
+        _ paths: StudyPaths, shard: BuildShard, options: BuildOptions = BuildOptions(),
+        logger: Logger = StudyBuild.silentLogger, progress: BuildProgress? = nil
+    ) throws -> ShardReport {
         let started = Date()
         let plan = try prepare(paths, options: options, logger: logger)
         var works: [ModelWork] = []
@@ -109,11 +119,13 @@ public enum StudyBuild {
         }
         let results = try run(works, inputs: plan.inputs, cache: plan.cache, logger: logger, progress: progress)
         let models = zip(results, others).filter { $0.0.model.spec.kind != .external }.map { result, other in
-            ShardReport.Model(id: result.model.id, available: result.available, unavailableReason: result.unavailableReason,
-                              computed: result.computed, cached: result.reused, otherShards: other)
+            ShardReport.Model(
+                id: result.model.id, available: result.available, unavailableReason: result.unavailableReason,
+                computed: result.computed, cached: result.reused, otherShards: other)
         }
-        return ShardReport(shard: shard, cacheFolder: plan.cache.folder.deletingLastPathComponent(), models: models,
-                           seconds: Date().timeIntervalSince(started))
+        return ShardReport(
+            shard: shard, cacheFolder: plan.cache.folder.deletingLastPathComponent(), models: models,
+            seconds: Date().timeIntervalSince(started))
     }
 
     private struct Plan {
@@ -138,15 +150,19 @@ public enum StudyBuild {
     }
 
     /// Runs every model's missing outputs, with one progress bar over all of them.
-    private static func run(_ works: [ModelWork], inputs: StudyInputs, cache: OutputCache, logger: Logger,
-                            progress: BuildProgress?) throws -> [ModelOutputs] {
+    private static func run(
+        _ works: [ModelWork], inputs: StudyInputs, cache: OutputCache, logger: Logger,
+        progress: BuildProgress?
+    ) throws -> [ModelOutputs] {
         let progress = progress ?? BuildProgress(logger: logger, bar: false)
         progress.start(total: works.map(\.passes).reduce(0, +))
         var results: [ModelOutputs] = []
         var passesBefore = 0
         for work in works {
-            results.append(try ModelRunner.run(work, images: inputs.images, definition: inputs.definition, cache: cache,
-                                               progress: progress, passesBefore: passesBefore, logger: logger))
+            results.append(
+                try ModelRunner.run(
+                    work, images: inputs.images, definition: inputs.definition, cache: cache,
+                    progress: progress, passesBefore: passesBefore, logger: logger))
             passesBefore += work.passes
             progress.update(done: passesBefore)
         }
@@ -159,8 +175,10 @@ public enum StudyBuild {
         var store = try StimulusStore(buildFolder: folder)
         var images: [ManifestImage] = []
         for image in inputs.images {
-            images.append(ManifestImage(id: image.id, source: image.source.fileName, sourceSHA256: image.sourceSHA256,
-                                        hr: try store.add(image.hr), lr: try store.add(image.lr), catchFoil: try store.add(image.catchFoil)))
+            images.append(
+                ManifestImage(
+                    id: image.id, source: image.source.fileName, sourceSHA256: image.sourceSHA256,
+                    hr: try store.add(image.hr), lr: try store.add(image.lr), catchFoil: try store.add(image.catchFoil)))
         }
         var outputs: [ManifestOutput] = []
         var metrics: [ModelMetrics] = []
@@ -174,28 +192,32 @@ public enum StudyBuild {
             }
         }
         let models = results.map { result in
-            ManifestModel(id: result.model.id, kind: result.model.spec.kind, label: result.model.spec.displayLabel,
-                          available: result.available, unavailableReason: result.unavailableReason,
-                          checkpoint: result.model.spec.checkpoint, checkpointSHA256: result.model.checkpointSHA256,
-                          settings: result.model.settings)
+            ManifestModel(
+                id: result.model.id, kind: result.model.spec.kind, label: result.model.spec.displayLabel,
+                available: result.available, unavailableReason: result.unavailableReason,
+                checkpoint: result.model.spec.checkpoint, checkpointSHA256: result.model.checkpointSHA256,
+                settings: result.model.settings)
         }
         var rng = SeededGenerator(seed: definition.seed, stream: "design")
         let design: TrialDesign
         do {
-            design = try TrialDesigner.makeDesign(definition: definition, images: inputs.images.map(\.id),
-                                                  models: results.filter(\.available).map(\.model.id), using: &rng)
+            design = try TrialDesigner.makeDesign(
+                definition: definition, images: inputs.images.map(\.id),
+                models: results.filter(\.available).map(\.model.id), using: &rng)
         } catch let error as DesignError {
             throw inputs.file.error(field: error.field, problem: error.problem, fix: error.fix)
         }
-        let manifest = Manifest(definition: definition, definitionSHA256: inputs.file.sha256, builtAt: builtAt.ISO8601Format(),
-                                images: images, models: models, outputs: outputs, metrics: metrics, design: design)
+        let manifest = Manifest(
+            definition: definition, definitionSHA256: inputs.file.sha256, builtAt: builtAt.ISO8601Format(),
+            images: images, models: models, outputs: outputs, metrics: metrics, design: design)
         let url = folder.appendingPathComponent(StudyPaths.manifestFileName)
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(manifest).write(to: url)
         } catch {
-            throw StudyError(file: url, problem: "cannot write the manifest (\(error))", fix: "check the permissions and free space of the study folder")
+            throw StudyError(
+                file: url, problem: "cannot write the manifest (\(error))", fix: "check the permissions and free space of the study folder")
         }
         return (manifest, store.count)
     }

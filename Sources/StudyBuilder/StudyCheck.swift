@@ -25,10 +25,15 @@ public enum StudyCheck {
         lines.append("  tasks: \(tasks.joined(separator: ", ")), between subjects")
         let plan = inputs.plan
         lines.append("  design: \(plan.summary)")
-        lines.append("    \(plan.trialsPerSequence) trials per sequence: \(plan.practiceTrials) practice, \(plan.imagesPerSequence) main, \(plan.catchTrials) catch")
-        lines.append("  exposure \(d.exposureMs) ms, images shown at \(d.displayScale) screen px per image px (\(d.displayScale * d.hrSize) px, input \(d.display.input.rawValue))")
-        let risk = ExclusionRisk(rules: d.exclusions, catchTrials: plan.catchTrials,
-                                 answeredTrials: plan.imagesPerSequence + plan.catchTrials)
+        lines.append(
+            "    \(plan.trialsPerSequence) trials per sequence: \(plan.practiceTrials) practice, \(plan.imagesPerSequence) main, \(plan.catchTrials) catch"
+        )
+        lines.append(
+            "  exposure \(d.exposureMs) ms, images shown at \(d.displayScale) screen px per image px (\(d.displayScale * d.hrSize) px, input \(d.display.input.rawValue))"
+        )
+        let risk = ExclusionRisk(
+            rules: d.exclusions, catchTrials: plan.catchTrials,
+            answeredTrials: plan.imagesPerSequence + plan.catchTrials)
         lines.append(contentsOf: risk.describe())
         return lines.joined(separator: "\n")
     }
@@ -43,7 +48,8 @@ public enum StudyCheck {
             let net = model.network.map { "\($0.lrSize)->\($0.hrSize)" } ?? ""
             var text = "\(spec.kind.rawValue), checkpoint \(path) (\(net))"
             if spec.kind == .sr3 {
-                text += ", \(spec.samplerOrDefault.rawValue) \(model.sampling?.steps ?? spec.stepsOrDefault) steps, projection \(spec.projectionOrDefault ? "on" : "off"), seed \(spec.effectiveSeed(in: inputs.definition))"
+                text +=
+                    ", \(spec.samplerOrDefault.rawValue) \(model.sampling?.steps ?? spec.stepsOrDefault) steps, projection \(spec.projectionOrDefault ? "on" : "off"), seed \(spec.effectiveSeed(in: inputs.definition))"
                 if let sampling = model.sampling, sampling.schedule != nil { text += ", the checkpoint's schedule: \(sampling.scheduleSummary)" }
             }
             if let upsampler = model.network?.checkpoint.conditioning, upsampler != .torchBicubic { text += ", conditioning \(upsampler.rawValue)" }

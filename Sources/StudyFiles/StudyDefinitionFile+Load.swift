@@ -7,13 +7,15 @@ extension StudyDefinitionFile {
         let url = url.standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw StudyError(file: url, problem: "there is no study definition at this path",
-                             fix: "pass a study name (studies/<name>/study.yaml), a study folder or a study.yaml file; see docs/WRITING-A-STUDY.md")
+            throw StudyError(
+                file: url, problem: "there is no study definition at this path",
+                fix: "pass a study name (studies/<name>/study.yaml), a study folder or a study.yaml file; see docs/WRITING-A-STUDY.md")
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw StudyError(file: url, problem: "cannot read the file (\(error.localizedDescription))",
-                             fix: "check the file's permissions")
+            throw StudyError(
+                file: url, problem: "cannot read the file (\(error.localizedDescription))",
+                fix: "check the file's permissions")
         }
         return try parse(data, url: url)
     }

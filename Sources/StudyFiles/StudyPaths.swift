@@ -20,7 +20,10 @@ public struct StudyPaths: Sendable, Equatable {
 
     /// Accepts a study name (`faces16to128`), a study folder, a `study.yaml` file or a build folder.
     public init(argument: String?, root: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
-        guard let argument, !argument.isEmpty else { self.init(name: StudyPaths.defaultStudy, root: root); return }
+        guard let argument, !argument.isEmpty else {
+            self.init(name: StudyPaths.defaultStudy, root: root)
+            return
+        }
         let fm = FileManager.default
         // Appended rather than `relativeTo:`, which drops root's last component unless root is known to be a folder.
         let url = (argument.hasPrefix("/") ? URL(fileURLWithPath: argument) : root.appendingPathComponent(argument))
@@ -30,7 +33,8 @@ public struct StudyPaths: Sendable, Equatable {
             if !isDir.boolValue {
                 self.init(folder: url.deletingLastPathComponent())
             } else if fm.fileExists(atPath: url.appendingPathComponent(StudyPaths.manifestFileName).path),
-                      !fm.fileExists(atPath: url.appendingPathComponent(StudyPaths.definitionFileName).path) {
+                !fm.fileExists(atPath: url.appendingPathComponent(StudyPaths.definitionFileName).path)
+            {
                 self.init(folder: url.deletingLastPathComponent())
             } else {
                 self.init(folder: url)
@@ -60,7 +64,8 @@ public enum ManifestError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missing(let url):
-            return "no built study at \(url.path): run `studygen build \(url.deletingLastPathComponent().deletingLastPathComponent().lastPathComponent)` first"
+            return
+                "no built study at \(url.path): run `studygen build \(url.deletingLastPathComponent().deletingLastPathComponent().lastPathComponent)` first"
         case .unreadable(let url, let why):
             return "\(url.path) is not a valid manifest (\(why)); rebuild the study with `studygen build`"
         case .unsupportedFormat(let url, let format):

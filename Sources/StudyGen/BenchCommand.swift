@@ -48,8 +48,9 @@ struct BenchCommand: AsyncParsableCommand {
         report.append(("sgemm_gflops_1thread", Benchmark.sgemmGFLOPS()))
         for batch in forwardBatch {
             for count in threads {
-                let times = Benchmark.forwardTimes(unet: sr.unet, height: size, width: size, threads: count, runs: runs,
-                                                   batch: batch, algorithm: conv)
+                let times = Benchmark.forwardTimes(
+                    unet: sr.unet, height: size, width: size, threads: count, runs: runs,
+                    batch: batch, algorithm: conv)
                 report.append((batch == 1 ? "forward_ms_threads\(count)" : "forward_ms_batch\(batch)_threads\(count)", Benchmark.median(times)))
             }
         }
@@ -58,8 +59,9 @@ struct BenchCommand: AsyncParsableCommand {
 
         if json {
             let fields = report.map { "\"\($0.0)\": \(String(format: "%.3f", $0.1))" }
-            print("{\"model\": \"\(model)\", \"size\": \(size), \"runs\": \(runs), \"steps\": \(steps), \"batch\": \(batch), "
-                  + "\"algorithm\": \"\(conv.rawValue)\", " + fields.joined(separator: ", ") + "}")
+            print(
+                "{\"model\": \"\(model)\", \"size\": \(size), \"runs\": \(runs), \"steps\": \(steps), \"batch\": \(batch), "
+                    + "\"algorithm\": \"\(conv.rawValue)\", " + fields.joined(separator: ", ") + "}")
         } else {
             print("model \(model), \(size)x\(size), cores \(ProcessInfo.processInfo.activeProcessorCount), 3x3 convolutions: \(conv.rawValue)")
             for (name, value) in report {
@@ -74,12 +76,14 @@ struct BenchCommand: AsyncParsableCommand {
         let lr = syntheticLR(count: batch, size: lrSize)
         let settings = SamplingSettings(steps: steps)
         let single = Date()
-        _ = try sr.superResolve(lr: Array(lr.prefix(3 * lrSize * lrSize)), count: 1, height: lrSize, width: lrSize, seeds: [1],
-                                settings: settings, progress: nil)
+        _ = try sr.superResolve(
+            lr: Array(lr.prefix(3 * lrSize * lrSize)), count: 1, height: lrSize, width: lrSize, seeds: [1],
+            settings: settings, progress: nil)
         report.append(("sample_one_image_s", Date().timeIntervalSince(single)))
         let start = Date()
-        _ = try sr.superResolve(lr: lr, count: batch, height: lrSize, width: lrSize, seeds: (0..<batch).map { UInt64($0) },
-                                settings: settings, progress: nil)
+        _ = try sr.superResolve(
+            lr: lr, count: batch, height: lrSize, width: lrSize, seeds: (0..<batch).map { UInt64($0) },
+            settings: settings, progress: nil)
         let elapsed = Date().timeIntervalSince(start)
         report.append(("batch_images_per_s", Double(batch) / elapsed))
     }

@@ -24,14 +24,18 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-progress-bar"), help: "Log progress as plain lines even on a terminal.")
     var noProgressBar = false
 
-    @Option(name: .customLong("shard"), help: ArgumentHelp(
-        "Compute only shard K of N (K = 0 ... N-1) of the model outputs into the cache and write no build.",
-        valueName: "K/N"))
+    @Option(
+        name: .customLong("shard"),
+        help: ArgumentHelp(
+            "Compute only shard K of N (K = 0 ... N-1) of the model outputs into the cache and write no build.",
+            valueName: "K/N"))
     var shard: String?
 
-    @Option(name: .customLong("cache"), help: ArgumentHelp(
-        "The model-output cache folder (default: the study's .cache). Shards and the assembly must share it.",
-        valueName: "DIR"))
+    @Option(
+        name: .customLong("cache"),
+        help: ArgumentHelp(
+            "The model-output cache folder (default: the study's .cache). Shards and the assembly must share it.",
+            valueName: "DIR"))
     var cache: String?
 
     @Flag(name: .customLong("assemble-only"), help: "Fail instead of computing when a model output is not in the cache (the step after the shards).")
@@ -49,12 +53,15 @@ struct BuildCommand: AsyncParsableCommand {
         let paths = StudyPaths(argument: study)
         let logger = StudyBuild.logger("studygen.build")
         let progress = BuildProgress(logger: logger, bar: noProgressBar ? false : nil)
-        let cacheFolder = cache.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL }
+        let cacheFolder = cache.map {
+            URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        }
         do {
             let options = BuildOptions(cacheFolder: cacheFolder, assembleOnly: assembleOnly, builtAt: try BuildOptions.builtAt())
             if let shard {
-                let report = try StudyBuild.buildShard(paths, shard: try BuildShard(parsing: shard), options: options,
-                                                       logger: logger, progress: progress)
+                let report = try StudyBuild.buildShard(
+                    paths, shard: try BuildShard(parsing: shard), options: options,
+                    logger: logger, progress: progress)
                 print(BuildCommand.summary(report))
             } else {
                 print(BuildCommand.summary(try StudyBuild.build(paths, options: options, logger: logger, progress: progress)))
@@ -66,7 +73,9 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     static func summary(_ report: StudyBuild.ShardReport) -> String {
-        var lines = ["shard \(report.shard) done in \(String(format: "%.1f", report.seconds)) s, outputs in \(StudyError.displayPath(report.cacheFolder))"]
+        var lines = [
+            "shard \(report.shard) done in \(String(format: "%.1f", report.seconds)) s, outputs in \(StudyError.displayPath(report.cacheFolder))"
+        ]
         for model in report.models {
             if model.available {
                 lines.append("  \(model.id): \(model.computed) computed, \(model.cached) already cached, \(model.otherShards) left to other shards")
@@ -79,8 +88,10 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     static func summary(_ report: StudyBuild.Report) -> String {
-        var lines = ["built \(StudyError.displayPath(report.buildFolder)) in \(String(format: "%.1f", report.seconds)) s: "
-            + "\(report.manifest.images.count) images, \(report.manifest.outputs.count) model outputs, \(report.stimuli) stimuli"]
+        var lines = [
+            "built \(StudyError.displayPath(report.buildFolder)) in \(String(format: "%.1f", report.seconds)) s: "
+                + "\(report.manifest.images.count) images, \(report.manifest.outputs.count) model outputs, \(report.stimuli) stimuli"
+        ]
         for model in report.models {
             if model.available {
                 lines.append("  \(model.id): \(model.computed) computed, \(model.reused) from the cache")

@@ -52,8 +52,9 @@ struct ImportCommand: AsyncParsableCommand {
         let options = SR3Import.Options(kind: kind, conditioning: conditioning, key: key, noiseLevel: noiseLevel, lrSize: lrSize, hrSize: hrSize)
         let report: [String]
         do {
-            report = try SR3Import.importFile(source: sourceURL, config: URL(fileURLWithPath: config), output: outputURL, options: options,
-                                              sha256: { try ContentHash.sha256Hex(fileAt: $0) })
+            report = try SR3Import.importFile(
+                source: sourceURL, config: URL(fileURLWithPath: config), output: outputURL, options: options,
+                sha256: { try ContentHash.sha256Hex(fileAt: $0) })
         } catch {
             throw InputError(error.description)
         }

@@ -32,13 +32,15 @@ struct UNetCommand: AsyncParsableCommand {
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let y: [Float]
         do {
-            y = try checkpoint.unet.forward(x.values, levels: levels.values, batch: n, height: h, width: w,
-                                            threads: ProcessInfo.processInfo.activeProcessorCount)
+            y = try checkpoint.unet.forward(
+                x.values, levels: levels.values, batch: n, height: h, width: w,
+                threads: ProcessInfo.processInfo.activeProcessorCount)
         } catch {
             throw InputError("\(input): \(error)")
         }
-        let result = SafeTensors(tensors: ["output": NamedTensor(shape: [n, checkpoint.unet.config.outChannel, h, w], values: y)],
-                                 metadata: ["about": "UNet(\(model)) applied to \(input)"])
+        let result = SafeTensors(
+            tensors: ["output": NamedTensor(shape: [n, checkpoint.unet.config.outChannel, h, w], values: y)],
+            metadata: ["about": "UNet(\(model)) applied to \(input)"])
         try result.write(to: URL(fileURLWithPath: output))
     }
 }

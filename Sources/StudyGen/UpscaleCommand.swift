@@ -20,10 +20,14 @@ struct UpscaleCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output PNG.")
     var output: String
 
-    @Option(name: .long, help: "Sampling steps (SR3 only; default: all of the checkpoint's own schedule, else 100). Fewer than the schedule's steps respace it.")
+    @Option(
+        name: .long,
+        help: "Sampling steps (SR3 only; default: all of the checkpoint's own schedule, else 100). Fewer than the schedule's steps respace it.")
     var steps: Int?
 
-    @Option(name: .long, help: "Base schedule: checkpoint (its own, e.g. an imported model's 2000 steps) or linear (default: checkpoint when it names one).")
+    @Option(
+        name: .long,
+        help: "Base schedule: checkpoint (its own, e.g. an imported model's 2000 steps) or linear (default: checkpoint when it names one).")
     var schedule: ScheduleSource?
 
     @Option(name: .long, help: "Linear schedule: first beta (default 1e-4).")
@@ -49,7 +53,9 @@ struct UpscaleCommand: AsyncParsableCommand {
         let model = try SuperResolutionModel(checkpoint: URL(fileURLWithPath: model))
         let image = try PNG.read(URL(fileURLWithPath: input))
         if !anySize, image.width != model.lrSize || image.height != model.lrSize {
-            throw InputError("\(input) is \(image.width)x\(image.height) but the model takes \(model.lrSize)x\(model.lrSize) LR images; downsample it first, or pass --any-size to run it anyway")
+            throw InputError(
+                "\(input) is \(image.width)x\(image.height) but the model takes \(model.lrSize)x\(model.lrSize) LR images; downsample it first, or pass --any-size to run it anyway"
+            )
         }
         let size: (height: Int, width: Int)
         do {
@@ -60,13 +66,16 @@ struct UpscaleCommand: AsyncParsableCommand {
         var settings = SamplingSettings()
         if model.kind == .sr3 {
             do {
-                settings = try SamplingSettings.resolved(sampler: sampler, steps: steps, projection: projection, source: schedule,
-                                                         betaStart: betaStart, betaEnd: betaEnd,
-                                                         checkpointSchedule: model.checkpoint.inferenceSchedule)
+                settings = try SamplingSettings.resolved(
+                    sampler: sampler, steps: steps, projection: projection, source: schedule,
+                    betaStart: betaStart, betaEnd: betaEnd,
+                    checkpointSchedule: model.checkpoint.inferenceSchedule)
             } catch {
                 throw InputError("\(self.model): \(error.description)")
             }
-            logger.info("sampling: \(sampler.rawValue), \(settings.steps) steps, \(settings.scheduleSummary), conditioning \(model.checkpoint.conditioning.rawValue)")
+            logger.info(
+                "sampling: \(sampler.rawValue), \(settings.steps) steps, \(settings.scheduleSummary), conditioning \(model.checkpoint.conditioning.rawValue)"
+            )
         }
         logger.info("upscaling \(input) (\(image.width)x\(image.height)) to \(size.width)x\(size.height) with \(model.kind.rawValue) model")
         let start = Date()

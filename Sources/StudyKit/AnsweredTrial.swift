@@ -38,22 +38,43 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case participant, session, sequence, task, kind, image, model, choice, frames, flagged, fooled, flags
-        case trialIndex = "trial_index", modelSide = "model_side", responseMs = "response_ms"
-        case exposureMs = "exposure_ms", sessionComplete = "session_complete", answeredAt = "answered_at"
-        case servedAt = "served_at", receivedAt = "received_at", screen
+        case trialIndex = "trial_index"
+        case modelSide = "model_side"
+        case responseMs = "response_ms"
+        case exposureMs = "exposure_ms"
+        case sessionComplete = "session_complete"
+        case answeredAt = "answered_at"
+        case servedAt = "served_at"
+        case receivedAt = "received_at"
+        case screen
     }
 
-    public init(participant: String, session: String, sequence: String, task: String, trialIndex: Int,
-                kind: TrialKind, image: String, model: String, modelSide: Side, choice: Side,
-                responseMs: Double, exposureMs: Double? = nil, frames: Int? = nil,
-                flagged: Bool = false, sessionComplete: Bool = true, flags: [String] = [], answeredAt: String? = nil,
-                servedAt: Double? = nil, receivedAt: Double? = nil, screen: AnswerScreen? = nil) {
-        self.participant = participant; self.session = session; self.sequence = sequence; self.task = task
-        self.trialIndex = trialIndex; self.kind = kind; self.image = image; self.model = model
-        self.modelSide = modelSide; self.choice = choice; self.responseMs = responseMs
-        self.exposureMs = exposureMs; self.frames = frames; self.flagged = flagged
-        self.sessionComplete = sessionComplete; self.flags = flags; self.answeredAt = answeredAt
-        self.servedAt = servedAt; self.receivedAt = receivedAt
+    public init(
+        participant: String, session: String, sequence: String, task: String, trialIndex: Int,
+        kind: TrialKind, image: String, model: String, modelSide: Side, choice: Side,
+        responseMs: Double, exposureMs: Double? = nil, frames: Int? = nil,
+        flagged: Bool = false, sessionComplete: Bool = true, flags: [String] = [], answeredAt: String? = nil,
+        servedAt: Double? = nil, receivedAt: Double? = nil, screen: AnswerScreen? = nil
+    ) {
+        self.participant = participant
+        self.session = session
+        self.sequence = sequence
+        self.task = task
+        self.trialIndex = trialIndex
+        self.kind = kind
+        self.image = image
+        self.model = model
+        self.modelSide = modelSide
+        self.choice = choice
+        self.responseMs = responseMs
+        self.exposureMs = exposureMs
+        self.frames = frames
+        self.flagged = flagged
+        self.sessionComplete = sessionComplete
+        self.flags = flags
+        self.answeredAt = answeredAt
+        self.servedAt = servedAt
+        self.receivedAt = receivedAt
         self.screen = screen
     }
 
@@ -84,16 +105,26 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(participant, forKey: .participant); try c.encode(session, forKey: .session)
-        try c.encode(sequence, forKey: .sequence); try c.encode(task, forKey: .task)
-        try c.encode(trialIndex, forKey: .trialIndex); try c.encode(kind, forKey: .kind)
-        try c.encode(image, forKey: .image); try c.encode(model, forKey: .model)
-        try c.encode(modelSide, forKey: .modelSide); try c.encode(choice, forKey: .choice)
-        try c.encode(fooled, forKey: .fooled); try c.encode(responseMs, forKey: .responseMs)
-        try c.encodeIfPresent(exposureMs, forKey: .exposureMs); try c.encodeIfPresent(frames, forKey: .frames)
-        try c.encode(flagged, forKey: .flagged); try c.encode(sessionComplete, forKey: .sessionComplete)
-        try c.encode(flags, forKey: .flags); try c.encodeIfPresent(answeredAt, forKey: .answeredAt)
-        try c.encodeIfPresent(servedAt, forKey: .servedAt); try c.encodeIfPresent(receivedAt, forKey: .receivedAt)
+        try c.encode(participant, forKey: .participant)
+        try c.encode(session, forKey: .session)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(task, forKey: .task)
+        try c.encode(trialIndex, forKey: .trialIndex)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(image, forKey: .image)
+        try c.encode(model, forKey: .model)
+        try c.encode(modelSide, forKey: .modelSide)
+        try c.encode(choice, forKey: .choice)
+        try c.encode(fooled, forKey: .fooled)
+        try c.encode(responseMs, forKey: .responseMs)
+        try c.encodeIfPresent(exposureMs, forKey: .exposureMs)
+        try c.encodeIfPresent(frames, forKey: .frames)
+        try c.encode(flagged, forKey: .flagged)
+        try c.encode(sessionComplete, forKey: .sessionComplete)
+        try c.encode(flags, forKey: .flags)
+        try c.encodeIfPresent(answeredAt, forKey: .answeredAt)
+        try c.encodeIfPresent(servedAt, forKey: .servedAt)
+        try c.encodeIfPresent(receivedAt, forKey: .receivedAt)
         try c.encodeIfPresent(screen, forKey: .screen)
     }
 }
@@ -108,11 +139,16 @@ public struct AnswerScreen: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case dpr
-        case windowW = "window_w", windowH = "window_h", renderedPx = "rendered_px"
+        case windowW = "window_w"
+        case windowH = "window_h"
+        case renderedPx = "rendered_px"
     }
 
     public init(windowW: Int?, windowH: Int?, dpr: Double?, renderedPx: Double?) {
-        self.windowW = windowW; self.windowH = windowH; self.dpr = dpr; self.renderedPx = renderedPx
+        self.windowW = windowW
+        self.windowH = windowH
+        self.dpr = dpr
+        self.renderedPx = renderedPx
     }
 
     /// Screen pixels per image pixel as drawn (rendered width over the image's size), nil when unknown.

@@ -38,7 +38,14 @@ enum DefinitionSchema {
         var out = ""
         var inIndex = false
         for character in path {
-            if character == "[" { inIndex = true; out.append("[]") } else if character == "]" { inIndex = false } else if !inIndex { out.append(character) }
+            if character == "[" {
+                inIndex = true
+                out.append("[]")
+            } else if character == "]" {
+                inIndex = false
+            } else if !inIndex {
+                out.append(character)
+            }
         }
         return out
     }
@@ -51,7 +58,8 @@ enum DefinitionSchema {
 
     /// Levenshtein distance.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
         var previous = Array(0...b.count)
         for i in 1...a.count {

@@ -5,7 +5,10 @@ public struct DesignBalance: Sendable, Equatable {
         public var max: Int
         public var description: String { min == max ? "\(min)" : "\(min)-\(max)" }
 
-        public init(min: Int, max: Int) { self.min = min; self.max = max }
+        public init(min: Int, max: Int) {
+            self.min = min
+            self.max = max
+        }
         init(_ values: [Int]) { self.init(min: values.min() ?? 0, max: values.max() ?? 0) }
     }
 
@@ -45,8 +48,13 @@ public struct DesignBalance: Sendable, Equatable {
         var cells: [String: Int] = [:]
         for image in images { for model in models { cells["\(image)\u{1}\(model)"] = 0 } }
         var modelTrials: [Int] = []
-        var sideImbalance = 0, modelSideImbalance = 0, catchImbalance = 0, practiceImbalance = 0
-        var repeating = 0, reusing = 0, latePractice = 0
+        var sideImbalance = 0
+        var modelSideImbalance = 0
+        var catchImbalance = 0
+        var practiceImbalance = 0
+        var repeating = 0
+        var reusing = 0
+        var latePractice = 0
         func imbalance(_ trials: [DesignTrial]) -> Int {
             let left = trials.filter { $0.modelSide == .left }.count
             return abs(2 * left - trials.count)
@@ -66,7 +74,8 @@ public struct DesignBalance: Sendable, Equatable {
             if Set(mainImages).count != mainImages.count { repeating += 1 }
             if sequence.trials.contains(where: { $0.kind != .main && mainImages.contains($0.image) }) { reusing += 1 }
             if let lastPractice = sequence.trials.lastIndex(where: { $0.kind == .practice }),
-               let firstOther = sequence.trials.firstIndex(where: { $0.kind != .practice }), firstOther < lastPractice {
+                let firstOther = sequence.trials.firstIndex(where: { $0.kind != .practice }), firstOther < lastPractice
+            {
                 latePractice += 1
             }
         }

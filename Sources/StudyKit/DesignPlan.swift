@@ -23,33 +23,41 @@ public struct DesignPlan: Sendable, Equatable {
     public var viewsPerCellPerTask: Int { viewsPerCellPerBlock * blocks }
 
     public init(definition: StudyDefinition, imageCount: Int, modelCount: Int) throws {
-        let n = imageCount, m = modelCount, k = definition.imagesPerParticipant
+        let n = imageCount
+        let m = modelCount
+        let k = definition.imagesPerParticipant
         guard n >= 1 else {
             throw DesignError(field: "images.folder", problem: "there are no source images", fix: "put PNG images in the images folder")
         }
         guard m >= 1 else {
-            throw DesignError(field: "models", problem: "no model is available to test",
-                              fix: "list at least one model that can run (bicubic always can); see the reasons printed for each model")
+            throw DesignError(
+                field: "models", problem: "no model is available to test",
+                fix: "list at least one model that can run (bicubic always can); see the reasons printed for each model")
         }
         guard k >= 1, k <= n else {
-            throw DesignError(field: "images_per_participant",
-                              problem: "images_per_participant is \(k) but the study has \(n) source image\(n == 1 ? "" : "s")",
-                              fix: "use at most \(n) (a participant never sees a source image twice within a task), or add images")
+            throw DesignError(
+                field: "images_per_participant",
+                problem: "images_per_participant is \(k) but the study has \(n) source image\(n == 1 ? "" : "s")",
+                fix: "use at most \(n) (a participant never sees a source image twice within a task), or add images")
         }
         guard definition.participantsPerTask <= DesignPlan.maxSequencesPerTask else {
-            throw DesignError(field: "participants_per_task", problem: "participants_per_task is \(definition.participantsPerTask)",
-                              fix: "use at most \(DesignPlan.maxSequencesPerTask) per task")
+            throw DesignError(
+                field: "participants_per_task", problem: "participants_per_task is \(definition.participantsPerTask)",
+                fix: "use at most \(DesignPlan.maxSequencesPerTask) per task")
         }
         let cells = n * m
         let block = cells / DesignPlan.gcd(cells, k)
         let requested = max(definition.participantsPerTask, 1)
         let blocks = (requested + block - 1) / block
         guard block * blocks <= DesignPlan.maxSequencesPerTask else {
-            throw DesignError(field: "images_per_participant",
-                              problem: "a balanced block needs \(block) sequences per task (\(n) images x \(m) models, \(k) per participant)",
-                              fix: "choose images_per_participant so that it shares factors with \(cells) (images x models), e.g. a divisor of \(cells)")
+            throw DesignError(
+                field: "images_per_participant",
+                problem: "a balanced block needs \(block) sequences per task (\(n) images x \(m) models, \(k) per participant)",
+                fix: "choose images_per_participant so that it shares factors with \(cells) (images x models), e.g. a divisor of \(cells)")
         }
-        images = n; models = m; imagesPerSequence = k
+        images = n
+        models = m
+        imagesPerSequence = k
         catchTrials = definition.catchTrialsPerSequence
         practiceTrials = definition.practiceTrials
         requestedParticipants = requested
@@ -60,7 +68,8 @@ public struct DesignPlan: Sendable, Equatable {
 
     /// One line for logs and `studygen inspect`.
     public var summary: String {
-        let rounded = sequencesPerTask == requestedParticipants
+        let rounded =
+            sequencesPerTask == requestedParticipants
             ? "\(sequencesPerTask) sequences per task"
             : "participants_per_task \(requestedParticipants) rounded up to \(sequencesPerTask) sequences per task"
         return "\(rounded) (\(blocks) complete balanced block\(blocks == 1 ? "" : "s") of \(sequencesPerBlock)); "

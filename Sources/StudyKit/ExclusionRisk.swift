@@ -22,14 +22,18 @@ public struct ExclusionRisk: Sendable, Equatable {
     public var combined: Double { 1 - rules.compactMap(\.probability).reduce(1) { $0 * (1 - $1) } }
     public var hasWarning: Bool { rules.contains(where: \.warning) }
 
-    public init(rules: ExclusionRules, catchTrials: Int, answeredTrials: Int,
-                catchAccuracy: Double = ExclusionRisk.attentiveCatchAccuracy) {
+    public init(
+        rules: ExclusionRules, catchTrials: Int, answeredTrials: Int,
+        catchAccuracy: Double = ExclusionRisk.attentiveCatchAccuracy
+    ) {
         var out: [Rule] = []
         if let minimum = rules.minCatchAccuracy {
             let name = "min_catch_accuracy \(Self.percent(minimum)) over \(catchTrials) catch trial\(catchTrials == 1 ? "" : "s")"
             if catchTrials == 0 {
-                out.append(Rule(rule: name, probability: 0, note: "no catch trials, so this rule checks nothing; raise catch_rate",
-                                warning: true))
+                out.append(
+                    Rule(
+                        rule: name, probability: 0, note: "no catch trials, so this rule checks nothing; raise catch_rate",
+                        warning: true))
             } else {
                 let needed = Self.smallestPassing(minimum: minimum, trials: catchTrials)
                 let p = Self.binomialBelow(needed, trials: catchTrials, p: catchAccuracy)
@@ -44,24 +48,32 @@ public struct ExclusionRisk: Sendable, Equatable {
         if rules.excludeFlags.contains(.oneSided) {
             let name = "one_sided: \(Self.percent(rules.oneSidedShare)) of \(answeredTrials) answers on one side"
             if answeredTrials < rules.oneSidedMinTrials {
-                out.append(Rule(rule: name, probability: 0,
-                                note: "fewer answers than one_sided_min_trials (\(rules.oneSidedMinTrials)): never raised", warning: false))
+                out.append(
+                    Rule(
+                        rule: name, probability: 0,
+                        note: "fewer answers than one_sided_min_trials (\(rules.oneSidedMinTrials)): never raised", warning: false))
             } else {
                 let needed = Int((rules.oneSidedShare * Double(answeredTrials)).rounded(.up))
                 let oneSide = 1 - Self.binomialBelow(needed, trials: answeredTrials, p: 0.5)
                 let p = min(1, 2 * oneSide)
-                out.append(Rule(rule: name, probability: p, note: "\(needed) or more of \(answeredTrials) on the same side",
-                                warning: p > Self.warningShare))
+                out.append(
+                    Rule(
+                        rule: name, probability: p, note: "\(needed) or more of \(answeredTrials) on the same side",
+                        warning: p > Self.warningShare))
             }
         }
         let impossible = rules.excludeFlags.filter { [.earlyAnswers, .unseenAnswers, .tooFastSession].contains($0) }
         if !impossible.isEmpty {
-            out.append(Rule(rule: impossible.map(\.rawValue).joined(separator: ", "), probability: 0,
-                            note: "cannot happen to anyone who uses the study page", warning: false))
+            out.append(
+                Rule(
+                    rule: impossible.map(\.rawValue).joined(separator: ", "), probability: 0,
+                    note: "cannot happen to anyone who uses the study page", warning: false))
         }
         for flag in rules.excludeFlags where flag == .focusLost || flag == .interrupted {
-            out.append(Rule(rule: flag.rawValue, probability: nil,
-                            note: "depends on the participant's surroundings; watch it in the pilot", warning: false))
+            out.append(
+                Rule(
+                    rule: flag.rawValue, probability: nil,
+                    note: "depends on the participant's surroundings; watch it in the pilot", warning: false))
         }
         self.rules = out
     }
@@ -97,8 +109,10 @@ public struct ExclusionRisk: Sendable, Equatable {
 
     /// Lines for `studygen check` and `studyserver plan`.
     public func describe(indent: String = "  ") -> [String] {
-        var lines = ["\(indent)exclusion rules (share of attentive participants each would exclude; catch accuracy "
-            + "\(Self.percent(Self.attentiveCatchAccuracy)), no side preference):"]
+        var lines = [
+            "\(indent)exclusion rules (share of attentive participants each would exclude; catch accuracy "
+                + "\(Self.percent(Self.attentiveCatchAccuracy)), no side preference):"
+        ]
         for rule in rules {
             let share = rule.probability.map { Self.percent(($0 * 1000).rounded() / 1000) } ?? "unknown"
             lines.append("\(indent)  \(rule.rule): \(share) (\(rule.note))\(rule.warning ? "  WARNING" : "")")

@@ -20,15 +20,24 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, definition, images, models, outputs, metrics, design
-        case definitionSHA256 = "definition_sha256", builtAt = "built_at"
+        case definitionSHA256 = "definition_sha256"
+        case builtAt = "built_at"
     }
 
-    public init(format: Int = Manifest.currentFormat, definition: StudyDefinition, definitionSHA256: String,
-                builtAt: String, images: [ManifestImage], models: [ManifestModel], outputs: [ManifestOutput],
-                metrics: [ModelMetrics], design: TrialDesign) {
-        self.format = format; self.definition = definition; self.definitionSHA256 = definitionSHA256
-        self.builtAt = builtAt; self.images = images; self.models = models; self.outputs = outputs
-        self.metrics = metrics; self.design = design
+    public init(
+        format: Int = Manifest.currentFormat, definition: StudyDefinition, definitionSHA256: String,
+        builtAt: String, images: [ManifestImage], models: [ManifestModel], outputs: [ManifestOutput],
+        metrics: [ModelMetrics], design: TrialDesign
+    ) {
+        self.format = format
+        self.definition = definition
+        self.definitionSHA256 = definitionSHA256
+        self.builtAt = builtAt
+        self.images = images
+        self.models = models
+        self.outputs = outputs
+        self.metrics = metrics
+        self.design = design
     }
 
     public func output(image: String, model: String) -> ManifestOutput? {
@@ -45,7 +54,10 @@ public struct StimulusRef: Codable, Sendable, Equatable, Hashable {
     public var file: String
     public var sha256: String
 
-    public init(file: String, sha256: String) { self.file = file; self.sha256 = sha256 }
+    public init(file: String, sha256: String) {
+        self.file = file
+        self.sha256 = sha256
+    }
 }
 
 public struct ManifestImage: Codable, Sendable, Equatable {
@@ -63,12 +75,17 @@ public struct ManifestImage: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, source, hr, lr
-        case sourceSHA256 = "source_sha256", catchFoil = "catch_foil"
+        case sourceSHA256 = "source_sha256"
+        case catchFoil = "catch_foil"
     }
 
     public init(id: String, source: String, sourceSHA256: String, hr: StimulusRef, lr: StimulusRef, catchFoil: StimulusRef) {
-        self.id = id; self.source = source; self.sourceSHA256 = sourceSHA256
-        self.hr = hr; self.lr = lr; self.catchFoil = catchFoil
+        self.id = id
+        self.source = source
+        self.sourceSHA256 = sourceSHA256
+        self.hr = hr
+        self.lr = lr
+        self.catchFoil = catchFoil
     }
 }
 
@@ -86,14 +103,22 @@ public struct ManifestModel: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, kind, label, available, checkpoint, settings
-        case unavailableReason = "unavailable_reason", checkpointSHA256 = "checkpoint_sha256"
+        case unavailableReason = "unavailable_reason"
+        case checkpointSHA256 = "checkpoint_sha256"
     }
 
-    public init(id: String, kind: ModelKind, label: String, available: Bool, unavailableReason: String? = nil,
-                checkpoint: String? = nil, checkpointSHA256: String? = nil, settings: [String: String] = [:]) {
-        self.id = id; self.kind = kind; self.label = label; self.available = available
-        self.unavailableReason = unavailableReason; self.checkpoint = checkpoint
-        self.checkpointSHA256 = checkpointSHA256; self.settings = settings
+    public init(
+        id: String, kind: ModelKind, label: String, available: Bool, unavailableReason: String? = nil,
+        checkpoint: String? = nil, checkpointSHA256: String? = nil, settings: [String: String] = [:]
+    ) {
+        self.id = id
+        self.kind = kind
+        self.label = label
+        self.available = available
+        self.unavailableReason = unavailableReason
+        self.checkpoint = checkpoint
+        self.checkpointSHA256 = checkpointSHA256
+        self.settings = settings
     }
 }
 
@@ -103,7 +128,9 @@ public struct ManifestOutput: Codable, Sendable, Equatable {
     public var stimulus: StimulusRef
 
     public init(image: String, model: String, stimulus: StimulusRef) {
-        self.image = image; self.model = model; self.stimulus = stimulus
+        self.image = image
+        self.model = model
+        self.stimulus = stimulus
     }
 }
 
@@ -117,7 +144,11 @@ public struct ModelMetrics: Codable, Sendable, Equatable {
     public var consistency: Double
 
     public init(model: String, images: Int, psnr: Double, ssim: Double, consistency: Double) {
-        self.model = model; self.images = images; self.psnr = psnr; self.ssim = ssim; self.consistency = consistency
+        self.model = model
+        self.images = images
+        self.psnr = psnr
+        self.ssim = ssim
+        self.consistency = consistency
     }
 }
 
@@ -146,10 +177,16 @@ public struct DesignTrial: Codable, Sendable, Equatable {
     /// Where the non-truth image (model output or foil) is shown.
     public var modelSide: Side
 
-    enum CodingKeys: String, CodingKey { case kind, image, model, modelSide = "model_side" }
+    enum CodingKeys: String, CodingKey {
+        case kind, image, model
+        case modelSide = "model_side"
+    }
 
     public init(kind: TrialKind, image: String, model: String, modelSide: Side) {
-        self.kind = kind; self.image = image; self.model = model; self.modelSide = modelSide
+        self.kind = kind
+        self.image = image
+        self.model = model
+        self.modelSide = modelSide
     }
 }
 
@@ -160,7 +197,11 @@ public struct TrialSequence: Codable, Sendable, Equatable {
     public var task: String
     public var trials: [DesignTrial]
 
-    public init(id: String, task: String, trials: [DesignTrial]) { self.id = id; self.task = task; self.trials = trials }
+    public init(id: String, task: String, trials: [DesignTrial]) {
+        self.id = id
+        self.task = task
+        self.trials = trials
+    }
 }
 
 /// Each participant is assigned one sequence, hence one task (tasks are between-subjects, as in the paper).

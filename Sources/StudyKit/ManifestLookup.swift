@@ -15,8 +15,9 @@ public struct ManifestLookup: Sendable {
     public init(_ manifest: Manifest) {
         self.manifest = manifest
         images = Dictionary(manifest.images.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        outputs = Dictionary(manifest.outputs.map { (OutputKey(image: $0.image, model: $0.model), $0) },
-                             uniquingKeysWith: { first, _ in first })
+        outputs = Dictionary(
+            manifest.outputs.map { (OutputKey(image: $0.image, model: $0.model), $0) },
+            uniquingKeysWith: { first, _ in first })
         bicubicModel = manifest.models.first { $0.kind == .bicubic && $0.available }
     }
 

@@ -13,7 +13,7 @@ public enum ParticipantIdentifier {
         for scalar in value.unicodeScalars {
             switch scalar.properties.generalCategory {
             case .control, .format, .privateUse, .unassigned, .surrogate,
-                 .spaceSeparator, .lineSeparator, .paragraphSeparator:
+                .spaceSeparator, .lineSeparator, .paragraphSeparator:
                 return nil
             default:
                 if scalar.properties.isWhitespace || scalar.properties.isDefaultIgnorableCodePoint { return nil }

@@ -33,11 +33,15 @@ public struct StudyDefinition: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, title, seed, images, models, tasks, display, exclusions, analysis, texts, completion, assignment
-        case hrSize = "hr_size", lrSize = "lr_size", exposureMs = "exposure_ms"
+        case hrSize = "hr_size"
+        case lrSize = "lr_size"
+        case exposureMs = "exposure_ms"
         case exposureToleranceMs = "exposure_tolerance_ms"
         case imagesPerParticipant = "images_per_participant"
         case participantsPerTask = "participants_per_task"
-        case practiceTrials = "practice_trials", practiceModel = "practice_model", catchRate = "catch_rate"
+        case practiceTrials = "practice_trials"
+        case practiceModel = "practice_model"
+        case catchRate = "catch_rate"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,7 +81,10 @@ public struct ImageSource: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case folder, limit }
 
-    public init(folder: String, limit: Int? = nil) { self.folder = folder; self.limit = limit }
+    public init(folder: String, limit: Int? = nil) {
+        self.folder = folder
+        self.limit = limit
+    }
 }
 
 public enum ModelKind: String, Codable, Sendable, CaseIterable {
@@ -117,17 +124,28 @@ public struct ModelSpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, kind, label, checkpoint, sampler, steps, projection, schedule, seed, folder
-        case betaStart = "beta_start", betaEnd = "beta_end"
+        case betaStart = "beta_start"
+        case betaEnd = "beta_end"
     }
 
-    public init(id: String, kind: ModelKind, label: String? = nil, checkpoint: String? = nil,
-                sampler: SamplerKind? = nil, steps: Int? = nil, projection: Bool? = nil,
-                seed: UInt64? = nil, folder: String? = nil,
-                schedule: ScheduleSource? = nil, betaStart: Double? = nil, betaEnd: Double? = nil) {
-        self.id = id; self.kind = kind; self.label = label; self.checkpoint = checkpoint
-        self.sampler = sampler; self.steps = steps; self.projection = projection
-        self.seed = seed; self.folder = folder
-        self.schedule = schedule; self.betaStart = betaStart; self.betaEnd = betaEnd
+    public init(
+        id: String, kind: ModelKind, label: String? = nil, checkpoint: String? = nil,
+        sampler: SamplerKind? = nil, steps: Int? = nil, projection: Bool? = nil,
+        seed: UInt64? = nil, folder: String? = nil,
+        schedule: ScheduleSource? = nil, betaStart: Double? = nil, betaEnd: Double? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.label = label
+        self.checkpoint = checkpoint
+        self.sampler = sampler
+        self.steps = steps
+        self.projection = projection
+        self.seed = seed
+        self.folder = folder
+        self.schedule = schedule
+        self.betaStart = betaStart
+        self.betaEnd = betaEnd
     }
 
     public var displayLabel: String { label ?? id }
@@ -139,10 +157,15 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var showInput: Bool
     public var question: String
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case id, question, showInput = "show_input" }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, question
+        case showInput = "show_input"
+    }
 
     public init(id: String, showInput: Bool, question: String) {
-        self.id = id; self.showInput = showInput; self.question = question
+        self.id = id
+        self.showInput = showInput
+        self.question = question
     }
 
     public static let task1Question =
@@ -186,17 +209,28 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     public static let defaultDevicePxPerImagePx = 2
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case devicePxPerImagePx = "device_px_per_image_px", imagePx = "image_px", gapPx = "gap_px", fixationMs = "fixation_ms"
-        case input, minWindowWidth = "min_window_width", minWindowHeight = "min_window_height"
+        case devicePxPerImagePx = "device_px_per_image_px"
+        case imagePx = "image_px"
+        case gapPx = "gap_px"
+        case fixationMs = "fixation_ms"
+        case input
+        case minWindowWidth = "min_window_width"
+        case minWindowHeight = "min_window_height"
         case allowedDPRs = "allowed_dprs"
     }
 
-    public init(devicePxPerImagePx: Int? = nil, imagePx: Int? = nil, gapPx: Int = 32, fixationMs: Int = 500,
-                input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500,
-                allowedDPRs: [Double] = DisplaySpec.exactDPRs) {
-        self.devicePxPerImagePx = devicePxPerImagePx; self.imagePx = imagePx
-        self.gapPx = gapPx; self.fixationMs = fixationMs; self.input = input
-        self.minWindowWidth = minWindowWidth; self.minWindowHeight = minWindowHeight
+    public init(
+        devicePxPerImagePx: Int? = nil, imagePx: Int? = nil, gapPx: Int = 32, fixationMs: Int = 500,
+        input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500,
+        allowedDPRs: [Double] = DisplaySpec.exactDPRs
+    ) {
+        self.devicePxPerImagePx = devicePxPerImagePx
+        self.imagePx = imagePx
+        self.gapPx = gapPx
+        self.fixationMs = fixationMs
+        self.input = input
+        self.minWindowWidth = minWindowWidth
+        self.minWindowHeight = minWindowHeight
         self.allowedDPRs = allowedDPRs
     }
 
@@ -244,22 +278,32 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
     public var maxFocusLosses: Int
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case minCatchAccuracy = "min_catch_accuracy", dropFlaggedExposures = "drop_flagged_exposures"
-        case minResponseMs = "min_response_ms", requireComplete = "require_complete"
-        case excludeFlags = "exclude_flags", oneSidedShare = "one_sided_share"
-        case oneSidedMinTrials = "one_sided_min_trials", maxFocusLosses = "max_focus_losses"
+        case minCatchAccuracy = "min_catch_accuracy"
+        case dropFlaggedExposures = "drop_flagged_exposures"
+        case minResponseMs = "min_response_ms"
+        case requireComplete = "require_complete"
+        case excludeFlags = "exclude_flags"
+        case oneSidedShare = "one_sided_share"
+        case oneSidedMinTrials = "one_sided_min_trials"
+        case maxFocusLosses = "max_focus_losses"
     }
 
     public static let defaultExcludeFlags: [ParticipantFlag] = [.earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided]
 
-    public init(minCatchAccuracy: Double? = 0.75, dropFlaggedExposures: Bool = true,
-                minResponseMs: Double? = 150, requireComplete: Bool = false,
-                excludeFlags: [ParticipantFlag] = ExclusionRules.defaultExcludeFlags,
-                oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3) {
-        self.minCatchAccuracy = minCatchAccuracy; self.dropFlaggedExposures = dropFlaggedExposures
-        self.minResponseMs = minResponseMs; self.requireComplete = requireComplete
-        self.excludeFlags = excludeFlags; self.oneSidedShare = oneSidedShare
-        self.oneSidedMinTrials = oneSidedMinTrials; self.maxFocusLosses = maxFocusLosses
+    public init(
+        minCatchAccuracy: Double? = 0.75, dropFlaggedExposures: Bool = true,
+        minResponseMs: Double? = 150, requireComplete: Bool = false,
+        excludeFlags: [ParticipantFlag] = ExclusionRules.defaultExcludeFlags,
+        oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3
+    ) {
+        self.minCatchAccuracy = minCatchAccuracy
+        self.dropFlaggedExposures = dropFlaggedExposures
+        self.minResponseMs = minResponseMs
+        self.requireComplete = requireComplete
+        self.excludeFlags = excludeFlags
+        self.oneSidedShare = oneSidedShare
+        self.oneSidedMinTrials = oneSidedMinTrials
+        self.maxFocusLosses = maxFocusLosses
     }
 
     public init(from decoder: any Decoder) throws {
@@ -286,12 +330,14 @@ public struct AnalysisSettings: Codable, Sendable, Equatable {
     public var equivalenceMargin: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case confidenceLevel = "confidence_level", bootstrapSamples = "bootstrap_samples"
+        case confidenceLevel = "confidence_level"
+        case bootstrapSamples = "bootstrap_samples"
         case equivalenceMargin = "equivalence_margin"
     }
 
     public init(confidenceLevel: Double = 0.95, bootstrapSamples: Int = 10_000, equivalenceMargin: Double = 0.1) {
-        self.confidenceLevel = confidenceLevel; self.bootstrapSamples = bootstrapSamples
+        self.confidenceLevel = confidenceLevel
+        self.bootstrapSamples = bootstrapSamples
         self.equivalenceMargin = equivalenceMargin
     }
 
@@ -312,11 +358,14 @@ public struct StudyTexts: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable { case consent, instructions, completion }
 
     public init(
-        consent: String = "You are invited to take part in a short study about image quality. It takes about 10 minutes. Your answers are recorded anonymously. You may stop at any time.",
+        consent: String =
+            "You are invited to take part in a short study about image quality. It takes about 10 minutes. Your answers are recorded anonymously. You may stop at any time.",
         instructions: String = "",
         completion: String = "Thank you. Your answers are saved."
     ) {
-        self.consent = consent; self.instructions = instructions; self.completion = completion
+        self.consent = consent
+        self.instructions = instructions
+        self.completion = completion
     }
 
     public init(from decoder: any Decoder) throws {
@@ -334,9 +383,15 @@ public struct CompletionSpec: Codable, Sendable, Equatable {
     /// A fixed completion code (Prolific); nil = one generated per session.
     public var code: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case redirectURL = "redirect_url", code }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case redirectURL = "redirect_url"
+        case code
+    }
 
-    public init(redirectURL: String? = nil, code: String? = nil) { self.redirectURL = redirectURL; self.code = code }
+    public init(redirectURL: String? = nil, code: String? = nil) {
+        self.redirectURL = redirectURL
+        self.code = code
+    }
 }
 
 public struct AssignmentSpec: Codable, Sendable, Equatable {

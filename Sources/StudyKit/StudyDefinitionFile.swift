@@ -22,8 +22,9 @@ public struct StudyDefinitionFile: Sendable {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw StudyError(file: url, problem: "the file is empty",
-                                 fix: "write a study definition; see docs/WRITING-A-STUDY.md")
+                throw StudyError(
+                    file: url, problem: "the file is empty",
+                    fix: "write a study definition; see docs/WRITING-A-STUDY.md")
             }
             root = node
         } catch let error as StudyError {
@@ -32,8 +33,9 @@ public struct StudyDefinitionFile: Sendable {
             throw YAMLErrorTranslation.studyError(error, file: url)
         }
         guard case .mapping = root else {
-            throw StudyError(file: url, line: root.mark?.line, problem: "the file is not a YAML mapping of `key: value` lines",
-                             fix: "start with `name: <study name>`; see docs/WRITING-A-STUDY.md")
+            throw StudyError(
+                file: url, line: root.mark?.line, problem: "the file is not a YAML mapping of `key: value` lines",
+                fix: "start with `name: <study name>`; see docs/WRITING-A-STUDY.md")
         }
         let lines = YAMLFieldLines(root: root)
         try DefinitionSchema.checkKeys(lines, file: url)

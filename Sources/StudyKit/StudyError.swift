@@ -13,7 +13,11 @@ public struct StudyError: Error, CustomStringConvertible, Equatable, Sendable {
     public var fix: String
 
     public init(file: URL, line: Int? = nil, field: String? = nil, problem: String, fix: String) {
-        self.file = file; self.line = line; self.field = field; self.problem = problem; self.fix = fix
+        self.file = file
+        self.line = line
+        self.field = field
+        self.problem = problem
+        self.fix = fix
     }
 
     public var description: String {

@@ -29,8 +29,9 @@ public enum TrialDesigner {
         }
         let plan = try DesignPlan(definition: definition, imageCount: images.count, modelCount: models.count)
         if let practiceModel = definition.practiceModel, !models.contains(practiceModel) {
-            throw DesignError(field: "practice_model", problem: "practice model `\(practiceModel)` has no outputs in this build",
-                              fix: "choose a model that runs, or remove `practice_model`")
+            throw DesignError(
+                field: "practice_model", problem: "practice model `\(practiceModel)` has no outputs in this build",
+                fix: "choose a model that runs, or remove `practice_model`")
         }
         var sequences: [TrialSequence] = []
         for task in definition.tasks {
@@ -40,8 +41,9 @@ public enum TrialDesigner {
             for (index, main) in mains.enumerated() {
                 let number = String(index)
                 let id = "\(task.id)-\(String(repeating: "0", count: max(0, width - number.count)))\(number)"
-                let trials = sequenceTrials(main: main, plan: plan, images: images, models: models,
-                                            practiceModel: definition.practiceModel ?? DesignTrial.catchFoilModel, rng: &taskRNG)
+                let trials = sequenceTrials(
+                    main: main, plan: plan, images: images, models: models,
+                    practiceModel: definition.practiceModel ?? DesignTrial.catchFoilModel, rng: &taskRNG)
                 sequences.append(TrialSequence(id: id, task: task.id, trials: trials))
             }
         }
@@ -55,7 +57,9 @@ public enum TrialDesigner {
 
     /// The main trials of every sequence of one task, as (image index, model index), in stream order.
     static func mainTrials<G: RandomNumberGenerator>(plan: DesignPlan, rng: inout G) -> [[Cell]] {
-        let n = plan.images, m = plan.models, k = plan.imagesPerSequence
+        let n = plan.images
+        let m = plan.models
+        let k = plan.imagesPerSequence
         let passes = plan.sequencesPerTask * k / n
         let label = rng.stableShuffled(Array(0..<n))
         var sequences: [[Cell]] = []
@@ -80,7 +84,8 @@ public enum TrialDesigner {
                 // A fresh image always exists: the open sequence holds fewer than k <= n images,
                 // and the ones it holds from this pass are no longer in the groups.
                 guard let model = best?.model,
-                      let position = groups[model].firstIndex(where: { !openImages.contains($0) }) else { continue }
+                    let position = groups[model].firstIndex(where: { !openImages.contains($0) })
+                else { continue }
                 open.append(Cell(image: groups[model].remove(at: position), model: model))
                 if open.count == k {
                     sequences.append(open)
@@ -107,7 +112,10 @@ public enum TrialDesigner {
         func take(_ count: Int) -> [Int] {
             var picked: [Int] = []
             while picked.count < count {
-                if !unseen.isEmpty { picked.append(unseen.removeFirst()); continue }
+                if !unseen.isEmpty {
+                    picked.append(unseen.removeFirst())
+                    continue
+                }
                 if seen.isEmpty { seen = rng.stableShuffled(Array(0..<images.count)) }
                 picked.append(seen.removeFirst())
             }
@@ -126,7 +134,8 @@ public enum TrialDesigner {
         let k = mainTrials.count
         var after = [Int: [DesignTrial]]()
         for (j, trial) in catches.enumerated() {
-            let start = j * k / catches.count, end = max((j + 1) * k / catches.count, start + 1)
+            let start = j * k / catches.count
+            let end = max((j + 1) * k / catches.count, start + 1)
             after[start + rng.stableIndex(below: end - start), default: []].append(trial)
         }
         var trials = practice

@@ -8,8 +8,9 @@ enum YAMLErrorTranslation {
     static func studyError(_ error: any Error, file: URL, lines: YAMLFieldLines? = nil) -> StudyError {
         if let error = error as? YamlError { return yamlError(error, file: file) }
         if let error = error as? DecodingError { return decodingError(error, file: file, lines: lines) }
-        return StudyError(file: file, problem: "cannot read the definition (\(error))",
-                          fix: "compare it with studies/faces16to128/study.yaml and docs/WRITING-A-STUDY.md")
+        return StudyError(
+            file: file, problem: "cannot read the definition (\(error))",
+            fix: "compare it with studies/faces16to128/study.yaml and docs/WRITING-A-STUDY.md")
     }
 
     private static let syntaxFix = "fix the YAML syntax there (indent with spaces, `key: value`, quote text that contains `: ` or `#`)"
@@ -17,13 +18,14 @@ enum YAMLErrorTranslation {
     private static func yamlError(_ error: YamlError, file: URL) -> StudyError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             let what = context.map { "\(problem) (\($0.text) at line \($0.mark.line))" } ?? problem
             return StudyError(file: file, line: mark.line, problem: "malformed YAML: \(what)", fix: syntaxFix)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return StudyError(file: file, line: context.mark.line,
-                              problem: "the key `\(duplicates.joined(separator: "`, `"))` appears twice in the same mapping",
-                              fix: "keep one of them")
+            return StudyError(
+                file: file, line: context.mark.line,
+                problem: "the key `\(duplicates.joined(separator: "`, `"))` appears twice in the same mapping",
+                fix: "keep one of them")
         case .reader(let problem, _, _, _):
             return StudyError(file: file, problem: "malformed YAML: \(problem)", fix: syntaxFix)
         default:
@@ -38,8 +40,9 @@ enum YAMLErrorTranslation {
         switch error {
         case .keyNotFound(let key, let context):
             let field = fieldPath(context.codingPath + [key])
-            return located(field, "the required key `\(key.stringValue)` is missing",
-                           "add `\(key.stringValue): ...` here; see docs/WRITING-A-STUDY.md")
+            return located(
+                field, "the required key `\(key.stringValue)` is missing",
+                "add `\(key.stringValue): ...` here; see docs/WRITING-A-STUDY.md")
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
             let field = fieldPath(context.codingPath)
             return located(field, "expected \(describe(type))", hint(for: field) ?? "write \(describe(type)) here")

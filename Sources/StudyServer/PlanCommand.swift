@@ -62,8 +62,9 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     static func exclusionRisk(_ definition: StudyDefinition, imagesPerParticipant: Int) -> ExclusionRisk {
-        ExclusionRisk(rules: definition.exclusions, catchTrials: definition.catchTrialsPerSequence,
-                      answeredTrials: imagesPerParticipant + definition.catchTrialsPerSequence)
+        ExclusionRisk(
+            rules: definition.exclusions, catchTrials: definition.catchTrialsPerSequence,
+            answeredTrials: imagesPerParticipant + definition.catchTrialsPerSequence)
     }
 
     func run() async throws {
@@ -77,8 +78,13 @@ struct PlanCommand: AsyncParsableCommand {
             let m = imagesPerParticipant ?? manifest.map { min($0.definition.imagesPerParticipant, n) } ?? 50
             risk = manifest.map { Self.exclusionRisk($0.definition, imagesPerParticipant: m) }
             try checkDesign(images: n, perParticipant: m)
-            scenarios.append(("stated", PlanScenario(foolRate: foolRate ?? 0.4, sdParticipant: sdParticipant,
-                                                     sdImage: sdImage, images: n, imagesPerParticipant: m)))
+            scenarios.append(
+                (
+                    "stated",
+                    PlanScenario(
+                        foolRate: foolRate ?? 0.4, sdParticipant: sdParticipant,
+                        sdImage: sdImage, images: n, imagesPerParticipant: m)
+                ))
         } else {
             let data = try await inputs.load()
             let definition = data.manifest.definition
@@ -97,22 +103,28 @@ struct PlanCommand: AsyncParsableCommand {
                 }
             }
             if scenarios.isEmpty {
-                throw ServerCommandError("""
+                throw ServerCommandError(
+                    """
                     the pilot data in \(data.databasePath) has no usable main trials (none, or all fooled / none fooled); \
                     state the components instead: --sd-participant 0.5 --sd-image 0.8 --fool-rate 0.4
                     """)
             }
         }
-        var lines: [String] = ["Target: primary \(Int((confidence * 100).rounded()))% interval half-width <= \(halfWidth) "
-            + "(\(studies) simulated studies per size, bootstrap B = \(bootstrap), seed \(seed))."]
+        var lines: [String] = [
+            "Target: primary \(Int((confidence * 100).rounded()))% interval half-width <= \(halfWidth) "
+                + "(\(studies) simulated studies per size, bootstrap B = \(bootstrap), seed \(seed))."
+        ]
         var worst: Int? = 0
         for (name, scenario) in scenarios {
-            let result = await SamplePlanner.plan(scenario, targetHalfWidth: halfWidth, level: confidence, studies: studies,
-                                                  bootstrapSamples: bootstrap, maxParticipants: maxParticipants, seed: seed)
+            let result = await SamplePlanner.plan(
+                scenario, targetHalfWidth: halfWidth, level: confidence, studies: studies,
+                bootstrapSamples: bootstrap, maxParticipants: maxParticipants, seed: seed)
             lines.append("")
-            lines.append(String(format: "%@: fool rate %.3f, sd participant %.2f, sd image %.2f (logit), %d images, %d per participant",
-                                name, scenario.foolRate, scenario.sdParticipant, scenario.sdImage, scenario.images,
-                                scenario.imagesPerParticipant))
+            lines.append(
+                String(
+                    format: "%@: fool rate %.3f, sd participant %.2f, sd image %.2f (logit), %d images, %d per participant",
+                    name, scenario.foolRate, scenario.sdParticipant, scenario.sdImage, scenario.images,
+                    scenario.imagesPerParticipant))
             for point in result.points {
                 lines.append(String(format: "  %5d participants: mean half-width %.4f", point.participants, point.meanHalfWidth))
             }
@@ -126,8 +138,9 @@ struct PlanCommand: AsyncParsableCommand {
         }
         if scenarios.count > 1 {
             lines.append("")
-            lines.append(worst.map { "Participants needed for every task and model: \($0)" }
-                         ?? "The target is out of reach for at least one task and model with these images.")
+            lines.append(
+                worst.map { "Participants needed for every task and model: \($0)" }
+                    ?? "The target is out of reach for at least one task and model with these images.")
         }
         if let risk {
             lines.append("")

@@ -48,8 +48,9 @@ struct ReportCommand: AsyncParsableCommand {
         let data = try await inputs.load()
         logger.info("read \(data.trials.count) answered trials from \(data.databasePath)")
         let definition = data.manifest.definition
-        let settings = ReportSettings(analysis: definition.analysis, seed: seed ?? definition.seed,
-                                      bootstrapSamples: bootstrap, extremeImages: extremeImages)
+        let settings = ReportSettings(
+            analysis: definition.analysis, seed: seed ?? definition.seed,
+            bootstrapSamples: bootstrap, extremeImages: extremeImages)
         let start = Date()
         let report = await FoolRateAnalysis.report(trials: data.trials, manifest: data.manifest, settings: settings)
         logger.info("report computed in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
@@ -78,7 +79,8 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum ReportCSVTable: String, ExpressibleByArgument, CaseIterable {
-    case foolRates = "fool-rates", images, pairwise
+    case foolRates = "fool-rates"
+    case images, pairwise
 }
 
 enum OutputDestination {

@@ -77,9 +77,10 @@ struct ServeCommand: AsyncParsableCommand {
                 "  participants: \(base)/   (add ?pid=<id> or Prolific's ?PROLIFIC_PID=...&STUDY_ID=...&SESSION_ID=...)",
                 "  researcher:   \(base)/api/admin/progress  and  \(base)/api/admin/export?format=csv",
             ]
-            lines.append(generatedToken
-                ? "  admin token:  \(settings.adminToken)   (generated; send 'Authorization: Bearer <token>')"
-                : "  admin token:  as given (--admin-token / STUDY_ADMIN_TOKEN)")
+            lines.append(
+                generatedToken
+                    ? "  admin token:  \(settings.adminToken)   (generated; send 'Authorization: Bearer <token>')"
+                    : "  admin token:  as given (--admin-token / STUDY_ADMIN_TOKEN)")
             lines.append("Press Ctrl-C to stop.")
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }

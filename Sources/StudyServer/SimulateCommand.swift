@@ -16,8 +16,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Simulated studies per setting.")
     var studies = 2000
 
-    @Option(name: .customLong("bootstrap"),
-            help: "Bootstrap replicates per interval inside each simulated study (default 1000; 10000 with --time-report).")
+    @Option(
+        name: .customLong("bootstrap"),
+        help: "Bootstrap replicates per interval inside each simulated study (default 1000; 10000 with --time-report).")
     var bootstrap: Int?
 
     @Option(help: "Confidence level.")
@@ -32,7 +33,10 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "text (default) or json.")
     var format: SimulateFormat = .text
 
-    @Flag(help: "Instead: time a full report (computation and text + JSON rendering) of a synthetic study of the paper's size: 50 participants per task x 50 of 100 images x 4 models x 2 tasks.")
+    @Flag(
+        help:
+            "Instead: time a full report (computation and text + JSON rendering) of a synthetic study of the paper's size: 50 participants per task x 50 of 100 images x 4 models x 2 tasks."
+    )
     var timeReport = false
 
     @Option(help: "With --time-report: how many times to run it (the median is printed).")
@@ -85,9 +89,11 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let median = times.sorted()[times.count / 2]
         let anchor = anchors.sorted()[anchors.count / 2]
-        print(String(format: "report of %d answered trials (%d main), B = %d: median %.3f s over %d runs (min %.3f, max %.3f); "
-                     + "anchor (sort 1e6 doubles) median %.3f s", trials.count, trials.filter { $0.kind == .main }.count,
-                     samples, median, times.count, times.min() ?? 0, times.max() ?? 0, anchor))
+        print(
+            String(
+                format: "report of %d answered trials (%d main), B = %d: median %.3f s over %d runs (min %.3f, max %.3f); "
+                    + "anchor (sort 1e6 doubles) median %.3f s", trials.count, trials.filter { $0.kind == .main }.count,
+                samples, median, times.count, times.min() ?? 0, times.max() ?? 0, anchor))
     }
 
     /// A fixed reference workload measured in the same run, so timings from different machines compare.
@@ -115,18 +121,25 @@ enum SimulateFormat: String, ExpressibleByArgument, CaseIterable {
 enum SimulationTable {
     static func render(_ r: SimulationResult, seconds: Double) -> [String] {
         let s = r.setting
-        var lines = [String(format: "%@: %d participants x %d of %d images, sd participant %.2f, sd image %.2f (logit), "
-                            + "population fool rate %.3f (mu %.3f); %d studies, B = %d, %.1f s",
-                            s.name, s.participants, s.imagesPerParticipant, s.images, s.sdParticipant, s.sdImage,
-                            s.populationFoolRate, s.intercept, r.studies, r.bootstrapSamples, seconds)]
+        var lines = [
+            String(
+                format: "%@: %d participants x %d of %d images, sd participant %.2f, sd image %.2f (logit), "
+                    + "population fool rate %.3f (mu %.3f); %d studies, B = %d, %.1f s",
+                s.name, s.participants, s.imagesPerParticipant, s.images, s.sdParticipant, s.sdImage,
+                s.populationFoolRate, s.intercept, r.studies, r.bootstrapSamples, seconds)
+        ]
         lines.append("  method                    coverage  mean width  below  above")
         for m in r.methods {
-            lines.append(String(format: "  %@  %7.1f%%  %10.4f  %5d  %5d", m.method.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0),
-                                m.coverage * 100, m.meanWidth, m.missedLow, m.missedHigh))
+            lines.append(
+                String(
+                    format: "  %@  %7.1f%%  %10.4f  %5d  %5d", m.method.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0),
+                    m.coverage * 100, m.meanWidth, m.missedLow, m.missedHigh))
         }
-        lines.append(String(format: "  mean fool rate %.4f; its sd over studies %.4f; primary standard error (rms) %.4f; "
-                            + "primary variance floored in %d of %d studies", r.meanFoolRate, r.empiricalSD, r.primarySE,
-                            r.floored, r.studies))
+        lines.append(
+            String(
+                format: "  mean fool rate %.4f; its sd over studies %.4f; primary standard error (rms) %.4f; "
+                    + "primary variance floored in %d of %d studies", r.meanFoolRate, r.empiricalSD, r.primarySE,
+                r.floored, r.studies))
         return lines
     }
 }

@@ -35,13 +35,16 @@ enum StatusTable {
     static func render(_ tasks: [TaskProgress]) -> String {
         let header = ["task", "sequences", "handed_out", "handouts", "active", "complete", "abandoned", "answers"]
         let rows = tasks.map {
-            [$0.task, "\($0.sequences)", "\($0.handedOut)", "\($0.handouts)", "\($0.active)", "\($0.complete)",
-             "\($0.abandoned)", "\($0.answers)"]
+            [
+                $0.task, "\($0.sequences)", "\($0.handedOut)", "\($0.handouts)", "\($0.active)", "\($0.complete)",
+                "\($0.abandoned)", "\($0.answers)",
+            ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
-                index == 0 ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == 0
+                    ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[index] - cell.count) + cell
             }.joined(separator: "  ")
         }

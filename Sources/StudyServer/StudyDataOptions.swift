@@ -35,8 +35,9 @@ struct StudyDataOptions: ParsableArguments {
         let path = databasePath
         do {
             let database = try StudyDatabase(path: path, mustExist: true)
-            return Loaded(paths: paths, manifest: manifest, databasePath: path,
-                          trials: try await database.answeredTrials(manifest: manifest))
+            return Loaded(
+                paths: paths, manifest: manifest, databasePath: path,
+                trials: try await database.answeredTrials(manifest: manifest))
         } catch {
             throw ServerCommandError("\(error)")
         }

@@ -11,7 +11,10 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var retryAfter: Int?
 
     public init(_ status: HTTPResponse.Status, _ message: String, reason: String? = nil, retryAfter: Int? = nil) {
-        self.status = status; self.message = message; self.reason = reason; self.retryAfter = retryAfter
+        self.status = status
+        self.message = message
+        self.reason = reason
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(status.code) \(message)" }
@@ -59,10 +62,14 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return JSONBody.response(ErrorBody(error: message), status: error.status)
         } catch {
-            context.logger.error("request failed", metadata: [
-                "path": "\(LogRedaction.path(request.uri.path))", "error": "\(error)"])
-            return JSONBody.response(ErrorBody(error: "internal error; the request was not recorded"),
-                                     status: .internalServerError)
+            context.logger.error(
+                "request failed",
+                metadata: [
+                    "path": "\(LogRedaction.path(request.uri.path))", "error": "\(error)",
+                ])
+            return JSONBody.response(
+                ErrorBody(error: "internal error; the request was not recorded"),
+                status: .internalServerError)
         }
     }
 }

@@ -18,8 +18,13 @@ struct SessionRequest: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case pid, dpr
-        case prolificPID = "prolific_pid", studyID = "study_id", sessionID = "session_id"
-        case windowW = "window_w", windowH = "window_h", resumeToken = "resume_token", browserKey = "browser_key"
+        case prolificPID = "prolific_pid"
+        case studyID = "study_id"
+        case sessionID = "session_id"
+        case windowW = "window_w"
+        case windowH = "window_h"
+        case resumeToken = "resume_token"
+        case browserKey = "browser_key"
     }
 
     /// The identifiers in their one stored spelling (StudyKit's `ParticipantIdentifier`), after every check.
@@ -31,8 +36,10 @@ struct SessionRequest: Decodable {
             }
             return normal
         }
-        let ids = (try normalized(pid, "pid"), try normalized(prolificPID, "prolific_pid"),
-                   try normalized(studyID, "study_id"), try normalized(sessionID, "session_id"))
+        let ids = (
+            try normalized(pid, "pid"), try normalized(prolificPID, "prolific_pid"),
+            try normalized(studyID, "study_id"), try normalized(sessionID, "session_id")
+        )
         if let browserKey, !(16...64).contains(browserKey.utf8.count) || !Validation.isIdempotencyKey(browserKey) {
             throw APIError(.unprocessableContent, "field 'browser_key' must be 16-64 characters of A-Z, a-z, 0-9, '_' or '-'")
         }
@@ -68,9 +75,14 @@ struct AnswerRequest: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case key, index, choice, frames, dpr
-        case responseMs = "response_ms", exposureMs = "exposure_ms"
-        case visibilityLost = "visibility_lost", focusLost = "focus_lost"
-        case windowW = "window_w", windowH = "window_h", renderedPx = "rendered_px", clientTime = "client_time"
+        case responseMs = "response_ms"
+        case exposureMs = "exposure_ms"
+        case visibilityLost = "visibility_lost"
+        case focusLost = "focus_lost"
+        case windowW = "window_w"
+        case windowH = "window_h"
+        case renderedPx = "rendered_px"
+        case clientTime = "client_time"
         case interruption
     }
 
@@ -92,8 +104,9 @@ struct AnswerRequest: Decodable {
         try Validation.check(renderedPx, "rendered_px", 0...100_000)
         try Validation.check(clientTime, "client_time", 0...1e15)
         if let interruption, Interruption(rawValue: interruption) == nil {
-            throw APIError(.unprocessableContent,
-                           "field 'interruption' must be null or one of \(Interruption.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw APIError(
+                .unprocessableContent,
+                "field 'interruption' must be null or one of \(Interruption.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return side
     }
@@ -130,7 +143,9 @@ struct EventRequest {
 
 /// What disturbed a trial, as the browser reports it; the answer is flagged `interrupted` and `interrupted_<reason>`.
 enum Interruption: String, CaseIterable {
-    case reload, backForward = "back_forward", hidden, resize
+    case reload
+    case backForward = "back_forward"
+    case hidden, resize
 }
 
 enum Validation {
@@ -156,16 +171,18 @@ enum Validation {
     static func check(_ value: Double?, _ name: String, _ range: ClosedRange<Double>) throws {
         guard let value else { return }
         guard value.isFinite, range.contains(value) else {
-            throw APIError(.unprocessableContent,
-                           "field '\(name)' must be a number from \(format(range.lowerBound)) to \(format(range.upperBound))")
+            throw APIError(
+                .unprocessableContent,
+                "field '\(name)' must be a number from \(format(range.lowerBound)) to \(format(range.upperBound))")
         }
     }
 
     static func checkInteger(_ value: Double?, _ name: String, _ range: ClosedRange<Double>) throws {
         guard let value else { return }
         guard value.isFinite, value == value.rounded(), range.contains(value) else {
-            throw APIError(.unprocessableContent,
-                           "field '\(name)' must be a whole number from \(format(range.lowerBound)) to \(format(range.upperBound))")
+            throw APIError(
+                .unprocessableContent,
+                "field '\(name)' must be a whole number from \(format(range.lowerBound)) to \(format(range.upperBound))")
         }
     }
 
@@ -176,8 +193,10 @@ enum Validation {
 
 /// Why an answer's exposure cannot be trusted; empty when it can.
 enum ExposureFlags {
-    static func flags(exposureMs: Double, visibilityLost: Bool, focusLost: Bool, interruption: String? = nil,
-                      study: StudyDefinition) -> [String] {
+    static func flags(
+        exposureMs: Double, visibilityLost: Bool, focusLost: Bool, interruption: String? = nil,
+        study: StudyDefinition
+    ) -> [String] {
         var flags: [String] = []
         if abs(exposureMs - Double(study.exposureMs)) > Double(study.exposureToleranceMs) {
             flags.append(AnswerFlag.exposureDeviation.rawValue)

@@ -30,8 +30,10 @@ struct AdminAPI: Sendable {
             let text = try export.render(trials, manifest: self.manifest)
             return Response(
                 status: .ok,
-                headers: [.contentType: export.contentType, .cacheControl: "no-store",
-                          .contentDisposition: "attachment; filename=\"\(self.manifest.definition.name)-answers.\(format)\""],
+                headers: [
+                    .contentType: export.contentType, .cacheControl: "no-store",
+                    .contentDisposition: "attachment; filename=\"\(self.manifest.definition.name)-answers.\(format)\"",
+                ],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
     }
@@ -44,7 +46,8 @@ struct AdminAuthorizationMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              SecretComparison.equal(String(header.dropFirst("Bearer ".count)), adminToken) else {
+            SecretComparison.equal(String(header.dropFirst("Bearer ".count)), adminToken)
+        else {
             throw APIError(.unauthorized, "researcher endpoint: send 'Authorization: Bearer <admin token>' (printed by `studyserver serve` at start)")
         }
         return try await next(request, context)

@@ -22,9 +22,10 @@ struct AdminLiveAPI: Sendable {
         let progress = try await database.progress(manifest: manifest, now: time, abandonAfter: abandonAfter)
         let trials = try await database.answeredTrials(manifest: manifest)
         let definition = manifest.definition
-        let settings = ReportSettings(analysis: definition.analysis, seed: definition.seed,
-                                      bootstrapSamples: min(definition.analysis.bootstrapSamples, Self.liveBootstrapSamples),
-                                      extremeImages: 0)
+        let settings = ReportSettings(
+            analysis: definition.analysis, seed: definition.seed,
+            bootstrapSamples: min(definition.analysis.bootstrapSamples, Self.liveBootstrapSamples),
+            extremeImages: 0)
         let report = await FoolRateAnalysis.report(trials: trials, manifest: manifest, settings: settings)
         let labels = Dictionary(manifest.models.map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
 
@@ -43,30 +44,43 @@ struct AdminLiveAPI: Sendable {
             tasks: definition.tasks.map { .init(id: $0.id, question: $0.question, showInput: $0.showInput) },
             sessions: sessions, progress: progress.tasks,
             cells: progress.cells.map {
-                .init(task: $0.task, model: $0.model, label: labels[$0.model] ?? $0.model, image: $0.image,
-                      answered: $0.answered, planned: $0.planned)
+                .init(
+                    task: $0.task, model: $0.model, label: labels[$0.model] ?? $0.model, image: $0.image,
+                    answered: $0.answered, planned: $0.planned)
             },
             answers: trials.count,
             flagged: report.flaggedParticipants.map { screen in
-                LiveSnapshot.Flagged(participant: screen.participant,
-                                     reasons: screen.reasons.map { "\($0.flag.rawValue): \($0.detail)" }, excluded: screen.excluded)
+                LiveSnapshot.Flagged(
+                    participant: screen.participant,
+                    reasons: screen.reasons.map { "\($0.flag.rawValue): \($0.detail)" }, excluded: screen.excluded)
             },
-            interval: .init(method: settings.primaryMethod.rawValue, level: settings.level,
-                            bootstrapSamples: settings.bootstrapSamples),
+            interval: .init(
+                method: settings.primaryMethod.rawValue, level: settings.level,
+                bootstrapSamples: settings.bootstrapSamples),
             foolRates: rates, notes: report.notes)
     }
 }
 
 /// The JSON of `GET /api/admin/live`.
 struct LiveSnapshot: Encodable, Sendable {
-    struct Study: Encodable, Sendable { var name: String; var title: String }
+    struct Study: Encodable, Sendable {
+        var name: String
+        var title: String
+    }
     struct Task: Encodable, Sendable {
         var id: String
         var question: String
         var showInput: Bool
-        enum CodingKeys: String, CodingKey { case id, question, showInput = "show_input" }
+        enum CodingKeys: String, CodingKey {
+            case id, question
+            case showInput = "show_input"
+        }
     }
-    struct Sessions: Encodable, Sendable { var active: Int; var complete: Int; var abandoned: Int }
+    struct Sessions: Encodable, Sendable {
+        var active: Int
+        var complete: Int
+        var abandoned: Int
+    }
     struct Cell: Encodable, Sendable {
         var task: String
         var model: String
@@ -84,7 +98,10 @@ struct LiveSnapshot: Encodable, Sendable {
         var method: String
         var level: Double
         var bootstrapSamples: Int
-        enum CodingKeys: String, CodingKey { case method, level, bootstrapSamples = "bootstrap_samples" }
+        enum CodingKeys: String, CodingKey {
+            case method, level
+            case bootstrapSamples = "bootstrap_samples"
+        }
     }
     struct FoolRate: Encodable, Sendable {
         var task: String
@@ -105,10 +122,16 @@ struct LiveSnapshot: Encodable, Sendable {
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(task, forKey: .task); try c.encode(model, forKey: .model); try c.encode(label, forKey: .label)
-            try c.encode(trials, forKey: .trials); try c.encode(participants, forKey: .participants)
-            try c.encode(images, forKey: .images); try c.encode(fooled, forKey: .fooled)
-            try c.encode(foolRate, forKey: .foolRate); try c.encode(low, forKey: .low); try c.encode(high, forKey: .high)
+            try c.encode(task, forKey: .task)
+            try c.encode(model, forKey: .model)
+            try c.encode(label, forKey: .label)
+            try c.encode(trials, forKey: .trials)
+            try c.encode(participants, forKey: .participants)
+            try c.encode(images, forKey: .images)
+            try c.encode(fooled, forKey: .fooled)
+            try c.encode(foolRate, forKey: .foolRate)
+            try c.encode(low, forKey: .low)
+            try c.encode(high, forKey: .high)
             try c.encode(notes, forKey: .notes)
         }
     }
@@ -127,17 +150,22 @@ struct LiveSnapshot: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case study, tasks, sessions, progress, cells, answers, flagged, interval, notes
-        case generatedAt = "generated_at", foolRates = "fool_rates"
+        case generatedAt = "generated_at"
+        case foolRates = "fool_rates"
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(study, forKey: .study)
         try c.encode(ISO8601DateFormatter().string(from: generatedAt), forKey: .generatedAt)
-        try c.encode(tasks, forKey: .tasks); try c.encode(sessions, forKey: .sessions)
-        try c.encode(progress, forKey: .progress); try c.encode(cells, forKey: .cells)
-        try c.encode(answers, forKey: .answers); try c.encode(flagged, forKey: .flagged)
-        try c.encode(interval, forKey: .interval); try c.encode(foolRates, forKey: .foolRates)
+        try c.encode(tasks, forKey: .tasks)
+        try c.encode(sessions, forKey: .sessions)
+        try c.encode(progress, forKey: .progress)
+        try c.encode(cells, forKey: .cells)
+        try c.encode(answers, forKey: .answers)
+        try c.encode(flagged, forKey: .flagged)
+        try c.encode(interval, forKey: .interval)
+        try c.encode(foolRates, forKey: .foolRates)
         try c.encode(notes, forKey: .notes)
     }
 }

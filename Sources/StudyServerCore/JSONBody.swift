@@ -49,8 +49,9 @@ enum JSONBody {
             case .keyNotFound(let key, _):
                 throw APIError(.unprocessableContent, "missing field '\(key.stringValue)'")
             case .typeMismatch(let expected, let context), .valueNotFound(let expected, let context):
-                throw APIError(.unprocessableContent,
-                               "field '\(path(context.codingPath))' must be \(describe(expected))")
+                throw APIError(
+                    .unprocessableContent,
+                    "field '\(path(context.codingPath))' must be \(describe(expected))")
             case .dataCorrupted(let context):
                 throw APIError(.unprocessableContent, "field '\(path(context.codingPath))' is invalid")
             @unknown default:

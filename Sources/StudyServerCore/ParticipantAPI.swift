@@ -61,8 +61,9 @@ struct ParticipantAPI: Sendable {
         do {
             snapshot = try await database.startSession(
                 start, sequences: catalog.manifest.design.sequences,
-                identity: NewSessionIdentity(token: SecretGenerator.token(), generatedParticipantID: SecretGenerator.participantID(),
-                                             stimulusKey: SecretGenerator.token()),
+                identity: NewSessionIdentity(
+                    token: SecretGenerator.token(), generatedParticipantID: SecretGenerator.participantID(),
+                    stimulusKey: SecretGenerator.token()),
                 now: now(), abandonAfter: abandonAfter)
         } catch let error as StudyStoreError {
             switch error {
@@ -83,8 +84,9 @@ struct ParticipantAPI: Sendable {
         let body = try JSONBody.decode(AnswerRequest.self, from: try await JSONBody.read(request))
         let choice = try body.validate()
         let index = Int(body.index)
-        let flags = ExposureFlags.flags(exposureMs: body.exposureMs, visibilityLost: body.visibilityLost,
-                                        focusLost: body.focusLost, interruption: body.interruption, study: study)
+        let flags = ExposureFlags.flags(
+            exposureMs: body.exposureMs, visibilityLost: body.visibilityLost,
+            focusLost: body.focusLost, interruption: body.interruption, study: study)
         let record = AnswerRecord(
             id: nil, session: token, trialIndex: index, key: body.key, choice: choice.rawValue,
             responseMs: body.responseMs, exposureMs: body.exposureMs, frames: Int(body.frames),
@@ -98,8 +100,9 @@ struct ParticipantAPI: Sendable {
         case .keyReused: throw APIError(.conflict, "key \(body.key) was already used for a different answer")
         case .trialAlreadyAnswered: throw APIError(.conflict, "trial \(index) was already answered under another key")
         case .trialOutOfRange:
-            throw APIError(.unprocessableContent,
-                           "trial index \(index) is not in this session (it has trials 0-\(result.trialCount - 1))")
+            throw APIError(
+                .unprocessableContent,
+                "trial index \(index) is not in this session (it has trials 0-\(result.trialCount - 1))")
         case .unknownSession: throw APIError.unknownSession
         }
     }
@@ -112,8 +115,10 @@ struct ParticipantAPI: Sendable {
         let flags = session.completedAt == nil && snapshot.answered.count >= trialCount ? try await flags(of: session) : [:]
         switch try await database.completeSession(token: token, trialCount: trialCount, code: code, flags: flags, now: now()) {
         case .completed(let record):
-            return JSONBody.response(CompletionPayload(completionCode: record.completionCode ?? code,
-                                                       redirectURL: study.completion.redirectURL))
+            return JSONBody.response(
+                CompletionPayload(
+                    completionCode: record.completionCode ?? code,
+                    redirectURL: study.completion.redirectURL))
         case .incomplete(let answered, let trials):
             throw APIError(.conflict, "the session is not complete: \(answered) of \(trials) trials answered")
         case .unknownSession:
@@ -139,8 +144,9 @@ struct ParticipantAPI: Sendable {
         case .unknownSession: throw APIError.unknownSession
         case .sessionComplete: throw APIError(.conflict, "the session is complete: no more events are recorded", reason: "session_complete")
         case .tooMany:
-            throw APIError(.tooManyRequests, "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events",
-                           reason: "event_limit")
+            throw APIError(
+                .tooManyRequests, "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events",
+                reason: "event_limit")
         }
     }
 
@@ -148,22 +154,25 @@ struct ParticipantAPI: Sendable {
     func payload(_ snapshot: SessionSnapshot) throws -> SessionPayload {
         let session = snapshot.session
         guard let trials = catalog.payloadTrials(sequence: session.sequence, stimulusKey: session.stimulusKey),
-              let task = catalog.manifest.task(session.task) else {
+            let task = catalog.manifest.task(session.task)
+        else {
             throw APIError(.conflict, "this session's sequence is not part of the study being served")
         }
         return SessionPayload(
             session: session.token, participant: session.participant, resumed: snapshot.resumed,
             study: .init(title: study.title),
             task: .init(question: task.question, showInput: task.showInput),
-            texts: .init(consent: study.texts.consent, instructions: study.texts.instructions,
-                         completion: study.texts.completion),
+            texts: .init(
+                consent: study.texts.consent, instructions: study.texts.instructions,
+                completion: study.texts.completion),
             exposureMs: study.exposureMs, exposureToleranceMs: study.exposureToleranceMs,
             fixationMs: study.display.fixationMs,
-            display: .init(imagePx: study.hrSize, inputPx: study.display.input == .bicubic ? study.hrSize : study.lrSize,
-                           devicePxPerImagePx: study.displayScale,
-                           inputRendering: study.display.input == .bicubic ? "upsampled" : "pixelated",
-                           gapPx: study.display.gapPx, minWindowW: study.display.minWindowWidth,
-                           minWindowH: study.display.minWindowHeight, allowedDPRs: study.display.allowedDPRs),
+            display: .init(
+                imagePx: study.hrSize, inputPx: study.display.input == .bicubic ? study.hrSize : study.lrSize,
+                devicePxPerImagePx: study.displayScale,
+                inputRendering: study.display.input == .bicubic ? "upsampled" : "pixelated",
+                gapPx: study.display.gapPx, minWindowW: study.display.minWindowWidth,
+                minWindowH: study.display.minWindowHeight, allowedDPRs: study.display.allowedDPRs),
             trials: trials, answered: snapshot.answered,
             nextIndex: TrialProgress.firstUnanswered(Set(snapshot.answered), below: trials.count),
             completed: session.completedAt != nil, completionCode: session.completionCode,

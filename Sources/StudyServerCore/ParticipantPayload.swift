@@ -30,9 +30,16 @@ struct SessionPayload: Encodable, Sendable {
     struct Task: Encodable, Sendable {
         var question: String
         var showInput: Bool
-        enum CodingKeys: String, CodingKey { case question, showInput = "show_input" }
+        enum CodingKeys: String, CodingKey {
+            case question
+            case showInput = "show_input"
+        }
     }
-    struct Texts: Encodable, Sendable { var consent: String; var instructions: String; var completion: String }
+    struct Texts: Encodable, Sendable {
+        var consent: String
+        var instructions: String
+        var completion: String
+    }
     /// Sizes for pixel-exact display: every image is `imagePx` image pixels shown at `devicePxPerImagePx` screen
     /// pixels each; an input of `inputPx` pixels is replicated up to (at most) the same screen size.
     /// `inputRendering` is `pixelated` or `upsampled`; it must not name a model.
@@ -46,8 +53,13 @@ struct SessionPayload: Encodable, Sendable {
         var minWindowH: Int
         var allowedDPRs: [Double]
         enum CodingKeys: String, CodingKey {
-            case imagePx = "image_px", inputPx = "input_px", devicePxPerImagePx = "device_px_per_image_px"
-            case inputRendering = "input_rendering", gapPx = "gap_px", minWindowW = "min_window_w", minWindowH = "min_window_h"
+            case imagePx = "image_px"
+            case inputPx = "input_px"
+            case devicePxPerImagePx = "device_px_per_image_px"
+            case inputRendering = "input_rendering"
+            case gapPx = "gap_px"
+            case minWindowW = "min_window_w"
+            case minWindowH = "min_window_h"
             case allowedDPRs = "allowed_dprs"
         }
     }
@@ -71,8 +83,12 @@ struct SessionPayload: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case session, participant, resumed, study, task, texts, display, trials, answered, completed
-        case exposureMs = "exposure_ms", exposureToleranceMs = "exposure_tolerance_ms", fixationMs = "fixation_ms"
-        case nextIndex = "next_index", completionCode = "completion_code", redirectURL = "redirect_url"
+        case exposureMs = "exposure_ms"
+        case exposureToleranceMs = "exposure_tolerance_ms"
+        case fixationMs = "fixation_ms"
+        case nextIndex = "next_index"
+        case completionCode = "completion_code"
+        case redirectURL = "redirect_url"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -101,7 +117,10 @@ struct AnswerAck: Encodable, Sendable {
     var duplicate: Bool
     var nextIndex: Int?
 
-    enum CodingKeys: String, CodingKey { case ok, duplicate, nextIndex = "next_index" }
+    enum CodingKeys: String, CodingKey {
+        case ok, duplicate
+        case nextIndex = "next_index"
+    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -115,7 +134,10 @@ struct CompletionPayload: Encodable, Sendable {
     var completionCode: String
     var redirectURL: String?
 
-    enum CodingKeys: String, CodingKey { case completionCode = "completion_code", redirectURL = "redirect_url" }
+    enum CodingKeys: String, CodingKey {
+        case completionCode = "completion_code"
+        case redirectURL = "redirect_url"
+    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -27,17 +27,25 @@ public struct ServerSettings: Sendable {
     public static let defaultSessionsPerClientPerMinute = 10.0
     public static let defaultSessionsPerMinute = 300.0
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, buildFolder: URL, databasePath: String,
-                publicFolder: URL, adminToken: String, abandonAfterMinutes: Double? = nil,
-                sessionsPerClientPerMinute: Double = ServerSettings.defaultSessionsPerClientPerMinute,
-                sessionsPerMinute: Double = ServerSettings.defaultSessionsPerMinute,
-                trustForwardedFor: Bool = false, stimulusLookahead: Int = 2,
-                now: @escaping @Sendable () -> Date = { Date() }) {
-        self.host = host; self.port = port; self.buildFolder = buildFolder; self.databasePath = databasePath
-        self.publicFolder = publicFolder; self.adminToken = adminToken
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, buildFolder: URL, databasePath: String,
+        publicFolder: URL, adminToken: String, abandonAfterMinutes: Double? = nil,
+        sessionsPerClientPerMinute: Double = ServerSettings.defaultSessionsPerClientPerMinute,
+        sessionsPerMinute: Double = ServerSettings.defaultSessionsPerMinute,
+        trustForwardedFor: Bool = false, stimulusLookahead: Int = 2,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.host = host
+        self.port = port
+        self.buildFolder = buildFolder
+        self.databasePath = databasePath
+        self.publicFolder = publicFolder
+        self.adminToken = adminToken
         self.abandonAfterMinutes = abandonAfterMinutes
-        self.sessionsPerClientPerMinute = sessionsPerClientPerMinute; self.sessionsPerMinute = sessionsPerMinute
-        self.trustForwardedFor = trustForwardedFor; self.stimulusLookahead = stimulusLookahead
+        self.sessionsPerClientPerMinute = sessionsPerClientPerMinute
+        self.sessionsPerMinute = sessionsPerMinute
+        self.trustForwardedFor = trustForwardedFor
+        self.stimulusLookahead = stimulusLookahead
         self.now = now
     }
 }

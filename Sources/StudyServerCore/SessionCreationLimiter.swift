@@ -9,7 +9,10 @@ actor SessionCreationLimiter {
         var overallPerMinute: Double
     }
 
-    private struct Bucket { var tokens: Double; var updated: Date }
+    private struct Bucket {
+        var tokens: Double
+        var updated: Date
+    }
 
     let limits: Limits
     private var clients: [String: Bucket] = [:]

@@ -17,14 +17,17 @@ struct StaticFiles: Sendable {
         let url = segments.reduce(root) { $0.appendingPathComponent(String($1)) }.resolvingSymlinksInPath()
         var isDirectory: ObjCBool = false
         guard url.path.hasPrefix(root.path + "/"),
-              FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let data = FileManager.default.contents(atPath: url.path) else {
+            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+            let data = FileManager.default.contents(atPath: url.path)
+        else {
             throw APIError.notFound("not found")
         }
         return Response(
             status: .ok,
-            headers: [.contentType: Self.contentType(url.pathExtension), .cacheControl: "no-cache",
-                      .contentLength: String(data.count)],
+            headers: [
+                .contentType: Self.contentType(url.pathExtension), .cacheControl: "no-cache",
+                .contentLength: String(data.count),
+            ],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -59,7 +62,8 @@ struct PublicFilesMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if (request.method != .get && request.method != .head) || path.hasPrefix("/api/") || path == "/api" || path.hasPrefix("/stimuli/")
-            || path == "/healthz" {
+            || path == "/healthz"
+        {
             return try await next(request, context)
         }
         return try files.publicFile(rawPath: path)

@@ -26,7 +26,8 @@ struct StimulusAPI: Sendable {
             stimulusKey: key, trialIndex: index, slot: slot.rawValue, now: now(), lookahead: lookahead,
             exists: { sequence in catalog.stimulus(sequence: sequence, index: index, slot: slot) != nil })
         guard case .serve(let session) = outcome,
-              let bytes = catalog.stimulus(sequence: session.sequence, index: index, slot: slot) else {
+            let bytes = catalog.stimulus(sequence: session.sequence, index: index, slot: slot)
+        else {
             throw APIError.notFound("no such stimulus")
         }
         return Response(
@@ -41,8 +42,9 @@ struct StimulusAPI: Sendable {
         let stem = file.dropLast(4)
         let parts = stem.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, (1...6).contains(parts[0].utf8.count),
-              parts[0].utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-              let index = Int(parts[0]), let slot = StudyCatalog.Slot(rawValue: String(parts[1])) else { return nil }
+            parts[0].utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+            let index = Int(parts[0]), let slot = StudyCatalog.Slot(rawValue: String(parts[1]))
+        else { return nil }
         return (index, slot)
     }
 }

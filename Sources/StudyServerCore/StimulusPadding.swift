@@ -15,7 +15,8 @@ enum StimulusPadding {
     /// ending in IEND or is too long.
     static func pad(_ png: [UInt8], to length: Int) -> [UInt8]? {
         guard png.count >= 8 + iend.count, png.count + chunkOverhead <= length,
-              Array(png[(png.count - iend.count)...]) == iend else { return nil }
+            Array(png[(png.count - iend.count)...]) == iend
+        else { return nil }
         let dataLength = length - png.count - chunkOverhead
         var chunk: [UInt8] = []
         chunk.reserveCapacity(dataLength + chunkOverhead)

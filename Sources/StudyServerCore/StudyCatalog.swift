@@ -75,8 +75,10 @@ struct StudyCatalog: Sendable {
                     slots[.input] = input
                 }
                 for ref in slots.values { shown[ref.sha256] = ref }
-                trials.append(Trial(index: index, practice: trial.kind == .practice, stimuli: slots.mapValues(\.sha256),
-                                    correct: trial.kind == .practice ? trial.modelSide.other.rawValue : nil))
+                trials.append(
+                    Trial(
+                        index: index, practice: trial.kind == .practice, stimuli: slots.mapValues(\.sha256),
+                        correct: trial.kind == .practice ? trial.modelSide.other.rawValue : nil))
             }
             sequences[sequence.id] = Sequence(id: sequence.id, task: sequence.task, trials: trials)
         }
@@ -104,11 +106,12 @@ struct StudyCatalog: Sendable {
     func payloadTrials(sequence: String, stimulusKey: String) -> [TrialPayload]? {
         sequences[sequence].map { sequence in
             sequence.trials.map { trial in
-                TrialPayload(index: trial.index, practice: trial.practice,
-                             left: Self.url(key: stimulusKey, index: trial.index, slot: .left),
-                             right: Self.url(key: stimulusKey, index: trial.index, slot: .right),
-                             input: trial.stimuli[.input] == nil ? nil : Self.url(key: stimulusKey, index: trial.index, slot: .input),
-                             correct: trial.correct)
+                TrialPayload(
+                    index: trial.index, practice: trial.practice,
+                    left: Self.url(key: stimulusKey, index: trial.index, slot: .left),
+                    right: Self.url(key: stimulusKey, index: trial.index, slot: .right),
+                    input: trial.stimuli[.input] == nil ? nil : Self.url(key: stimulusKey, index: trial.index, slot: .input),
+                    correct: trial.correct)
             }
         }
     }
@@ -116,7 +119,8 @@ struct StudyCatalog: Sendable {
     /// The padded bytes shown in `slot` of trial `index` of `sequence`, if it has that trial and slot.
     func stimulus(sequence: String, index: Int, slot: Slot) -> ByteBuffer? {
         guard let trials = sequences[sequence]?.trials, trials.indices.contains(index),
-              let hash = trials[index].stimuli[slot] else { return nil }
+            let hash = trials[index].stimuli[slot]
+        else { return nil }
         return stimuli[hash]
     }
 

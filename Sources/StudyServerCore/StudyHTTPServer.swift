@@ -40,15 +40,21 @@ public struct StudyHTTPServer: Sendable {
             .addRoutes(to: router)
         let definition = manifest.definition
         let minimumDelay = definition.exclusions.minimumAnswerDelayMs(exposureMs: definition.exposureMs) / 1000
-        ParticipantAPI(catalog: catalog, database: database,
-                       answers: AnswerBatcher(database: database, minimumDelay: minimumDelay),
-                       limiter: SessionCreationLimiter(limits: .init(perClientPerMinute: settings.sessionsPerClientPerMinute,
-                                                                     overallPerMinute: settings.sessionsPerMinute)),
-                       trustForwardedFor: settings.trustForwardedFor, abandonAfter: abandonAfter, now: settings.now)
-            .addRoutes(to: router)
-        AdminAPI(manifest: manifest, database: database, adminToken: settings.adminToken,
-                 abandonAfter: abandonAfter, now: settings.now)
-            .addRoutes(to: router)
+        ParticipantAPI(
+            catalog: catalog, database: database,
+            answers: AnswerBatcher(database: database, minimumDelay: minimumDelay),
+            limiter: SessionCreationLimiter(
+                limits: .init(
+                    perClientPerMinute: settings.sessionsPerClientPerMinute,
+                    overallPerMinute: settings.sessionsPerMinute)),
+            trustForwardedFor: settings.trustForwardedFor, abandonAfter: abandonAfter, now: settings.now
+        )
+        .addRoutes(to: router)
+        AdminAPI(
+            manifest: manifest, database: database, adminToken: settings.adminToken,
+            abandonAfter: abandonAfter, now: settings.now
+        )
+        .addRoutes(to: router)
         return router
     }
 

@@ -18,7 +18,8 @@ public struct StudyRequestContext: RequestContext, RemoteAddressRequestContext {
     /// host) the last address the proxy appended to X-Forwarded-For.
     func clientAddress(_ request: Request, trustForwardedFor: Bool) -> String {
         if trustForwardedFor, let forwarded = request.headers[.xForwardedFor],
-           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty {
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+        {
             return String(last.prefix(64))
         }
         return remoteAddress?.ipAddress ?? "unknown"

@@ -20,11 +20,10 @@ public enum BinomialIntervals {
     public static func clopperPearson(successes: Int, trials: Int, level: Double) -> ConfidenceInterval? {
         guard trials > 0, successes >= 0, successes <= trials else { return nil }
         let alpha = 1 - level
-        let k = Double(successes), n = Double(trials)
-        let low = successes == 0 ? 0 :
-            SpecialFunctions.inverseRegularizedIncompleteBeta(alpha / 2, a: k, b: n - k + 1)
-        let high = successes == trials ? 1 :
-            SpecialFunctions.inverseRegularizedIncompleteBeta(1 - alpha / 2, a: k + 1, b: n - k)
+        let k = Double(successes)
+        let n = Double(trials)
+        let low = successes == 0 ? 0 : SpecialFunctions.inverseRegularizedIncompleteBeta(alpha / 2, a: k, b: n - k + 1)
+        let high = successes == trials ? 1 : SpecialFunctions.inverseRegularizedIncompleteBeta(1 - alpha / 2, a: k + 1, b: n - k)
         return ConfidenceInterval(method: .clopperPearsonNaive, level: level, low: low, high: high)
     }
 }

@@ -36,7 +36,10 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
     public var high: Double
 
     public init(method: IntervalMethod, level: Double, low: Double, high: Double) {
-        self.method = method; self.level = level; self.low = low; self.high = high
+        self.method = method
+        self.level = level
+        self.low = low
+        self.high = high
     }
 
     public var width: Double { high - low }

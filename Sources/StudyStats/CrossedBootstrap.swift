@@ -1,4 +1,5 @@
 import SeededRandom
+
 /// Bootstraps over a crossed participants x images design, with multinomial weights on the units
 /// resampled, computed from precomputed sums.
 public enum CrossedBootstrap {
@@ -17,7 +18,8 @@ public enum CrossedBootstrap {
         _ counts: CrossedCounts, scheme: Scheme, samples: Int, using rng: inout G
     ) -> [Double] {
         let s = counts.seriesCount
-        let pCount = counts.participantCount, iCount = counts.imageCount
+        let pCount = counts.participantCount
+        let iCount = counts.imageCount
         var out = [Double](repeating: .nan, count: max(0, samples) * s)
         guard samples > 0, pCount > 0, iCount > 0 else { return out }
         var participantWeight = [Double](repeating: 0, count: pCount)
@@ -25,21 +27,27 @@ public enum CrossedBootstrap {
         var fooled = [Double](repeating: 0, count: s)
         var trials = [Double](repeating: 0, count: s)
         for b in 0..<samples {
-            for k in 0..<s { fooled[k] = 0; trials[k] = 0 }
+            for k in 0..<s {
+                fooled[k] = 0
+                trials[k] = 0
+            }
             switch scheme {
             case .participants:
                 drawWeights(&participantWeight, using: &rng)
-                accumulate(weights: participantWeight, fooledSums: counts.participantFooled,
-                           trialSums: counts.participantTrials, series: s, fooled: &fooled, trials: &trials)
+                accumulate(
+                    weights: participantWeight, fooledSums: counts.participantFooled,
+                    trialSums: counts.participantTrials, series: s, fooled: &fooled, trials: &trials)
             case .images:
                 drawWeights(&imageWeight, using: &rng)
-                accumulate(weights: imageWeight, fooledSums: counts.imageFooled,
-                           trialSums: counts.imageTrials, series: s, fooled: &fooled, trials: &trials)
+                accumulate(
+                    weights: imageWeight, fooledSums: counts.imageFooled,
+                    trialSums: counts.imageTrials, series: s, fooled: &fooled, trials: &trials)
             case .pigeonhole:
                 drawWeights(&participantWeight, using: &rng)
                 drawWeights(&imageWeight, using: &rng)
-                pigeonhole(counts, participantWeight: participantWeight, imageWeight: imageWeight,
-                           fooled: &fooled, trials: &trials)
+                pigeonhole(
+                    counts, participantWeight: participantWeight, imageWeight: imageWeight,
+                    fooled: &fooled, trials: &trials)
             }
             for k in 0..<s where trials[k] > 0 { out[b * s + k] = fooled[k] / trials[k] }
         }
@@ -48,8 +56,10 @@ public enum CrossedBootstrap {
 
     /// Sums over cells weighted by participant weight x image weight: the hot loop of the report.
     @inline(__always)
-    private static func pigeonhole(_ counts: CrossedCounts, participantWeight: [Double], imageWeight: [Double],
-                                   fooled: inout [Double], trials: inout [Double]) {
+    private static func pigeonhole(
+        _ counts: CrossedCounts, participantWeight: [Double], imageWeight: [Double],
+        fooled: inout [Double], trials: inout [Double]
+    ) {
         let s = counts.seriesCount
         counts.cellParticipant.withUnsafeBufferPointer { cp in
             counts.cellImage.withUnsafeBufferPointer { ci in
@@ -58,23 +68,33 @@ public enum CrossedBootstrap {
                         participantWeight.withUnsafeBufferPointer { wp in
                             imageWeight.withUnsafeBufferPointer { wi in
                                 if s == 1 {
-                                    var f = 0.0, n = 0.0
+                                    var f = 0.0
+                                    var n = 0.0
                                     for c in 0..<cp.count {
                                         let w = wp[Int(cp[c])] * wi[Int(ci[c])]
                                         f += w * cf[c]
                                         n += w * ct[c]
                                     }
-                                    fooled[0] = f; trials[0] = n
+                                    fooled[0] = f
+                                    trials[0] = n
                                     return
                                 }
                                 if s == 2 {
-                                    var f0 = 0.0, n0 = 0.0, f1 = 0.0, n1 = 0.0
+                                    var f0 = 0.0
+                                    var n0 = 0.0
+                                    var f1 = 0.0
+                                    var n1 = 0.0
                                     for c in 0..<cp.count {
                                         let w = wp[Int(cp[c])] * wi[Int(ci[c])]
-                                        f0 += w * cf[2 * c]; n0 += w * ct[2 * c]
-                                        f1 += w * cf[2 * c + 1]; n1 += w * ct[2 * c + 1]
+                                        f0 += w * cf[2 * c]
+                                        n0 += w * ct[2 * c]
+                                        f1 += w * cf[2 * c + 1]
+                                        n1 += w * ct[2 * c + 1]
                                     }
-                                    fooled[0] = f0; trials[0] = n0; fooled[1] = f1; trials[1] = n1
+                                    fooled[0] = f0
+                                    trials[0] = n0
+                                    fooled[1] = f1
+                                    trials[1] = n1
                                     return
                                 }
                                 for c in 0..<cp.count {
@@ -100,15 +120,20 @@ public enum CrossedBootstrap {
         for i in 0..<n { weights[i] = 0 }
         guard n > 1 else {
             // A single unit still takes its draw, so the draws of the schemes after it keep their place in the stream.
-            if n == 1 { _ = rng.next(); weights[0] = 1 }
+            if n == 1 {
+                _ = rng.next()
+                weights[0] = 1
+            }
             return
         }
         for _ in 0..<n { weights[rng.stableIndex(below: n)] += 1 }
     }
 
     @inline(__always)
-    private static func accumulate(weights: [Double], fooledSums: [Double], trialSums: [Double], series s: Int,
-                                   fooled: inout [Double], trials: inout [Double]) {
+    private static func accumulate(
+        weights: [Double], fooledSums: [Double], trialSums: [Double], series s: Int,
+        fooled: inout [Double], trials: inout [Double]
+    ) {
         for u in 0..<weights.count {
             let w = weights[u]
             if w == 0 { continue }

@@ -9,7 +9,10 @@ public struct CrossedCounts: Sendable {
         public var fooled: Bool
 
         public init(participant: Int, image: Int, series: Int = 0, fooled: Bool) {
-            self.participant = participant; self.image = image; self.series = series; self.fooled = fooled
+            self.participant = participant
+            self.image = image
+            self.series = series
+            self.fooled = fooled
         }
     }
 
@@ -45,7 +48,8 @@ public struct CrossedCounts: Sendable {
         var cellIndex: [Int: Int] = [:]
         for o in observations {
             guard (0..<participantCount).contains(o.participant), (0..<imageCount).contains(o.image),
-                  (0..<s).contains(o.series) else { continue }
+                (0..<s).contains(o.series)
+            else { continue }
             let key = o.participant * imageCount + o.image
             let cell: Int
             if let existing = cellIndex[key] {

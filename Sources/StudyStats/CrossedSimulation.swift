@@ -16,37 +16,51 @@ public struct SimulationSetting: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, participants, images
-        case imagesPerParticipant = "images_per_participant", sdParticipant = "sd_participant"
-        case sdImage = "sd_image", populationFoolRate = "population_fool_rate"
+        case imagesPerParticipant = "images_per_participant"
+        case sdParticipant = "sd_participant"
+        case sdImage = "sd_image"
+        case populationFoolRate = "population_fool_rate"
     }
 
-    public init(name: String, participants: Int, images: Int, imagesPerParticipant: Int,
-                sdParticipant: Double, sdImage: Double, populationFoolRate: Double) {
-        self.name = name; self.participants = participants; self.images = images
-        self.imagesPerParticipant = imagesPerParticipant; self.sdParticipant = sdParticipant
-        self.sdImage = sdImage; self.populationFoolRate = populationFoolRate
+    public init(
+        name: String, participants: Int, images: Int, imagesPerParticipant: Int,
+        sdParticipant: Double, sdImage: Double, populationFoolRate: Double
+    ) {
+        self.name = name
+        self.participants = participants
+        self.images = images
+        self.imagesPerParticipant = imagesPerParticipant
+        self.sdParticipant = sdParticipant
+        self.sdImage = sdImage
+        self.populationFoolRate = populationFoolRate
     }
 
     /// The paper's design (50 participants x 50 of 100 images) and a small pilot (30 x 20 of 40), each
     /// with weak and strong effects. Strong image effects (sd 1) spread per-image fool rates over about
     /// 15%-85%, as the paper's SR3 per-image rates (14%-88%).
     public static let standard: [SimulationSetting] = [
-        SimulationSetting(name: "paper-weak", participants: 50, images: 100, imagesPerParticipant: 50,
-                          sdParticipant: 0.3, sdImage: 0.3, populationFoolRate: 0.4),
-        SimulationSetting(name: "paper-strong", participants: 50, images: 100, imagesPerParticipant: 50,
-                          sdParticipant: 0.8, sdImage: 1.0, populationFoolRate: 0.4),
-        SimulationSetting(name: "pilot-weak", participants: 30, images: 40, imagesPerParticipant: 20,
-                          sdParticipant: 0.3, sdImage: 0.3, populationFoolRate: 0.3),
-        SimulationSetting(name: "pilot-strong", participants: 30, images: 40, imagesPerParticipant: 20,
-                          sdParticipant: 0.8, sdImage: 1.0, populationFoolRate: 0.3),
-        SimulationSetting(name: "paper-no-effects", participants: 50, images: 100, imagesPerParticipant: 50,
-                          sdParticipant: 0, sdImage: 0, populationFoolRate: 0.45),
+        SimulationSetting(
+            name: "paper-weak", participants: 50, images: 100, imagesPerParticipant: 50,
+            sdParticipant: 0.3, sdImage: 0.3, populationFoolRate: 0.4),
+        SimulationSetting(
+            name: "paper-strong", participants: 50, images: 100, imagesPerParticipant: 50,
+            sdParticipant: 0.8, sdImage: 1.0, populationFoolRate: 0.4),
+        SimulationSetting(
+            name: "pilot-weak", participants: 30, images: 40, imagesPerParticipant: 20,
+            sdParticipant: 0.3, sdImage: 0.3, populationFoolRate: 0.3),
+        SimulationSetting(
+            name: "pilot-strong", participants: 30, images: 40, imagesPerParticipant: 20,
+            sdParticipant: 0.8, sdImage: 1.0, populationFoolRate: 0.3),
+        SimulationSetting(
+            name: "paper-no-effects", participants: 50, images: 100, imagesPerParticipant: 50,
+            sdParticipant: 0, sdImage: 0, populationFoolRate: 0.45),
     ]
 
     /// The logit-scale intercept mu whose marginal fool rate is `populationFoolRate`.
     public var intercept: Double {
-        MarginalFoolRate.intercept(forMean: populationFoolRate,
-                                   sd: (sdParticipant * sdParticipant + sdImage * sdImage).squareRoot())
+        MarginalFoolRate.intercept(
+            forMean: populationFoolRate,
+            sd: (sdParticipant * sdParticipant + sdImage * sdImage).squareRoot())
     }
 }
 
@@ -55,7 +69,8 @@ public enum MarginalFoolRate {
     public static func mean(intercept mu: Double, sd: Double) -> Double {
         guard sd > 0 else { return Logistic.value(mu) }
         let intervals = 800
-        let a = -10.0, h = 20.0 / Double(intervals)
+        let a = -10.0
+        let h = 20.0 / Double(intervals)
         var sum = 0.0
         for k in 0...intervals {
             let z = a + Double(k) * h
@@ -67,7 +82,8 @@ public enum MarginalFoolRate {
 
     /// The intercept whose marginal mean is `target` (0 < target < 1), by bisection.
     public static func intercept(forMean target: Double, sd: Double) -> Double {
-        var low = -30.0, high = 30.0
+        var low = -30.0
+        var high = 30.0
         for _ in 0..<200 {
             let mid = 0.5 * (low + high)
             if mean(intercept: mid, sd: sd) < target { low = mid } else { high = mid }
@@ -89,11 +105,17 @@ public struct MethodCoverage: Codable, Sendable, Equatable {
     public var coverage: Double { intervals > 0 ? Double(covered) / Double(intervals) : .nan }
 
     enum CodingKeys: String, CodingKey {
-        case method, intervals, covered, coverage, meanWidth = "mean_width", missedLow = "missed_low", missedHigh = "missed_high"
+        case method, intervals, covered, coverage
+        case meanWidth = "mean_width"
+        case missedLow = "missed_low"
+        case missedHigh = "missed_high"
     }
 
     public init(method: IntervalMethod, intervals: Int, covered: Int, meanWidth: Double) {
-        self.method = method; self.intervals = intervals; self.covered = covered; self.meanWidth = meanWidth
+        self.method = method
+        self.intervals = intervals
+        self.covered = covered
+        self.meanWidth = meanWidth
     }
 
     public init(from decoder: any Decoder) throws {
@@ -108,10 +130,13 @@ public struct MethodCoverage: Codable, Sendable, Equatable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(method, forKey: .method); try c.encode(intervals, forKey: .intervals)
-        try c.encode(covered, forKey: .covered); try c.encode(coverage, forKey: .coverage)
+        try c.encode(method, forKey: .method)
+        try c.encode(intervals, forKey: .intervals)
+        try c.encode(covered, forKey: .covered)
+        try c.encode(coverage, forKey: .coverage)
         try c.encode(meanWidth, forKey: .meanWidth)
-        try c.encode(missedLow, forKey: .missedLow); try c.encode(missedHigh, forKey: .missedHigh)
+        try c.encode(missedLow, forKey: .missedLow)
+        try c.encode(missedHigh, forKey: .missedHigh)
     }
 }
 
@@ -131,17 +156,23 @@ public struct SimulationResult: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case setting, studies, level, methods, floored
-        case bootstrapSamples = "bootstrap_samples", meanFoolRate = "mean_fool_rate"
-        case empiricalSD = "empirical_sd", primarySE = "primary_se"
+        case bootstrapSamples = "bootstrap_samples"
+        case meanFoolRate = "mean_fool_rate"
+        case empiricalSD = "empirical_sd"
+        case primarySE = "primary_se"
     }
 }
 
 /// Coverage of every interval method over simulated studies with known population fool rate.
 public enum CrossedSimulation {
     /// One simulated study's main trials, drawn from `rng` (the same generator state gives the same study).
-    public static func simulateStudy(_ setting: SimulationSetting, intercept mu: Double,
-                                     using rng: inout SeededGenerator) -> CrossedCounts {
-        let p = setting.participants, n = setting.images, m = min(setting.imagesPerParticipant, setting.images)
+    public static func simulateStudy(
+        _ setting: SimulationSetting, intercept mu: Double,
+        using rng: inout SeededGenerator
+    ) -> CrossedCounts {
+        let p = setting.participants
+        let n = setting.images
+        let m = min(setting.imagesPerParticipant, setting.images)
         let u = (0..<p).map { _ in setting.sdParticipant * rng.standardNormal() }
         let v = (0..<n).map { _ in setting.sdImage * rng.standardNormal() }
         let order = rng.stableShuffled(Array(0..<n))
@@ -151,8 +182,10 @@ public enum CrossedSimulation {
             for k in 0..<m {
                 let image = order[(participant * m + k) % n]
                 let probability = Logistic.value(mu + u[participant] + v[image])
-                observations.append(.init(participant: participant, image: image,
-                                          fooled: rng.unitInterval() < probability))
+                observations.append(
+                    .init(
+                        participant: participant, image: image,
+                        fooled: rng.unitInterval() < probability))
             }
         }
         return CrossedCounts(participantCount: p, imageCount: n, observations: observations)
@@ -160,8 +193,10 @@ public enum CrossedSimulation {
 
     /// Runs `studies` simulated studies of `setting` on all cores; deterministic for a given seed
     /// (study k always draws from stream k, whichever core runs it).
-    public static func run(_ setting: SimulationSetting, studies: Int, bootstrapSamples: Int,
-                           level: Double = 0.95, seed: UInt64) async -> SimulationResult {
+    public static func run(
+        _ setting: SimulationSetting, studies: Int, bootstrapSamples: Int,
+        level: Double = 0.95, seed: UInt64
+    ) async -> SimulationResult {
         let mu = setting.intercept
         let target = setting.populationFoolRate
         let outcomes = await orderedParallelMap(count: max(studies, 0)) { study in
@@ -184,9 +219,10 @@ public enum CrossedSimulation {
         let spread = rates.count > 1 ? rates.reduce(0) { $0 + ($1 - meanRate) * ($1 - meanRate) } / Double(rates.count - 1) : .nan
         let variances = outcomes.compactMap { $0.estimate.variance?.combined }
         let meanVariance = variances.isEmpty ? .nan : variances.reduce(0, +) / Double(variances.count)
-        return SimulationResult(setting: setting, studies: studies, bootstrapSamples: bootstrapSamples, level: level,
-                                methods: methods, floored: outcomes.filter { $0.estimate.variance?.floored == true }.count,
-                                meanFoolRate: meanRate, empiricalSD: spread.squareRoot(), primarySE: meanVariance.squareRoot())
+        return SimulationResult(
+            setting: setting, studies: studies, bootstrapSamples: bootstrapSamples, level: level,
+            methods: methods, floored: outcomes.filter { $0.estimate.variance?.floored == true }.count,
+            meanFoolRate: meanRate, empiricalSD: spread.squareRoot(), primarySE: meanVariance.squareRoot())
     }
 
     private struct StudyOutcome: Sendable {

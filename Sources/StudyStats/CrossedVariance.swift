@@ -29,14 +29,17 @@ public struct CrossedVariance: Codable, Sendable, Equatable {
     /// `imageUnits` units; each is scaled by n / (n - 1), the usual correction of the bootstrap's
     /// plug-in variance, which is biased low by that factor (3% for a 30-participant pilot).
     public init(participants: Double, images: Double, naive: Double, participantUnits: Int, imageUnits: Int) {
-        let p = Double(max(participantUnits, 2)), i = Double(max(imageUnits, 2))
+        let p = Double(max(participantUnits, 2))
+        let i = Double(max(imageUnits, 2))
         self.init(participants: participants * p / (p - 1), images: images * i / (i - 1), naive: naive)
         degreesOfFreedom = (min(p, i) - 1) * 2 / 3
     }
 
     /// Combines one-way variances that are already corrected.
     public init(participants: Double, images: Double, naive: Double) {
-        self.participants = participants; self.images = images; self.naive = naive
+        self.participants = participants
+        self.images = images
+        self.naive = naive
         let raw = participants + images - naive
         let floor = naive
         combined = max(raw, floor)
@@ -60,8 +63,9 @@ extension CrossedVariance {
         let z = criticalValue(level: level)
         let center = log(rate / (1 - rate))
         let se = combined.squareRoot() / (rate * (1 - rate))
-        return ConfidenceInterval(method: .crossedCombined, level: level,
-                                  low: Logistic.value(center - z * se), high: Logistic.value(center + z * se))
+        return ConfidenceInterval(
+            method: .crossedCombined, level: level,
+            low: Logistic.value(center - z * se), high: Logistic.value(center + z * se))
     }
 }
 

@@ -89,14 +89,16 @@ public enum Exclusions {
                 excluded = true
                 lowAccuracy.insert(participant)
             }
-            catchAccuracy.append(ParticipantCatchAccuracy(
-                participant: participant, tasks: (tasksOf[participant] ?? []).sorted(), catchTrials: tally.trials,
-                correct: tally.correct, accuracy: accuracy, excluded: excluded))
+            catchAccuracy.append(
+                ParticipantCatchAccuracy(
+                    participant: participant, tasks: (tasksOf[participant] ?? []).sorted(), catchTrials: tally.trials,
+                    correct: tally.correct, accuracy: accuracy, excluded: excluded))
         }
         let screens = ParticipantScreening.screen(trials, rules: rules, exposureMs: exposureMs, catchAccuracy: catchAccuracy)
-        let flaggedOut = Set(screens.filter { screen in
-            screen.flags.contains { $0 != .catchFailed && rules.excludeFlags.contains($0) }
-        }.map(\.participant))
+        let flaggedOut = Set(
+            screens.filter { screen in
+                screen.flags.contains { $0 != .catchFailed && rules.excludeFlags.contains($0) }
+            }.map(\.participant))
         for (i, t) in trials.enumerated() where t.kind != .practice && reasons[i] == nil {
             if lowAccuracy.contains(t.participant) {
                 reasons[i] = .lowCatchAccuracy
@@ -127,8 +129,9 @@ public enum Exclusions {
         let counts = ExclusionRule.allCases.map { rule -> ExclusionCount in
             let gone = (participantsByFirstRule[rule] ?? []).subtracting(participantsKept)
             let participantLevel = rule.isParticipantLevel
-            return ExclusionCount(rule: rule, description: describe(rule, rules), active: isActive(rule, rules),
-                                  mainTrials: removedMain[rule] ?? 0, participants: participantLevel ? gone.count : 0)
+            return ExclusionCount(
+                rule: rule, description: describe(rule, rules), active: isActive(rule, rules),
+                mainTrials: removedMain[rule] ?? 0, participants: participantLevel ? gone.count : 0)
         }
         let summary = ExclusionSummary(
             answeredTrials: trials.count,
@@ -139,8 +142,9 @@ public enum Exclusions {
             participants: participantsWithMain.count,
             participantsKept: participantsKept.count,
             rules: counts)
-        return ExclusionOutcome(keptMain: keptMain, reasons: reasons, summary: summary, catchAccuracy: catchAccuracy,
-                                participants: screens)
+        return ExclusionOutcome(
+            keptMain: keptMain, reasons: reasons, summary: summary, catchAccuracy: catchAccuracy,
+            participants: screens)
     }
 
     static func isActive(_ rule: ExclusionRule, _ rules: ExclusionRules) -> Bool {
@@ -165,7 +169,9 @@ public enum Exclusions {
             guard !flags.isEmpty else { return "not declared (exclude_flags: [])" }
             return "participants flagged \(flags.map(\.rawValue).joined(separator: ", "))"
         case .flaggedExposure:
-            return rules.dropFlaggedExposures ? "trials with a flagged exposure (deviation, visibility or focus lost, interrupted, early, unseen or served again)" : "not declared (drop_flagged_exposures: false)"
+            return rules.dropFlaggedExposures
+                ? "trials with a flagged exposure (deviation, visibility or focus lost, interrupted, early, unseen or served again)"
+                : "not declared (drop_flagged_exposures: false)"
         case .tooFast:
             guard let minimum = rules.minResponseMs else { return "not declared (min_response_ms: null)" }
             return "answers faster than \(Format.number(minimum, digits: 0)) ms after the images were hidden"

@@ -18,8 +18,11 @@ public enum FoolRateAnalysis {
             models.append(ReportModel(id: model, label: model, available: true))
         }
         var notes: [String] = []
-        if trials.isEmpty { notes.append("no answers recorded yet: every fool rate is empty") }
-        else if kept.isEmpty { notes.append("no main trials left after exclusions") }
+        if trials.isEmpty {
+            notes.append("no answers recorded yet: every fool rate is empty")
+        } else if kept.isEmpty {
+            notes.append("no main trials left after exclusions")
+        }
         for model in models where !manifest.models.contains(where: { $0.id == model.id }) {
             notes.append("model \(model.id) has answers but is not in the manifest")
         }
@@ -56,8 +59,9 @@ public enum FoolRateAnalysis {
         let comparisons = await orderedParallelMap(count: pairJobs.count) { [pairJobs] index in
             let job = pairJobs[index]
             var rng = SeededGenerator(seed: settings.seed, stream: 1_000_000 + UInt64(index))
-            return PairwiseComparisons.compare(task: job.task, modelA: job.a, modelB: job.b, trials: job.trials,
-                                               level: level, samples: settings.bootstrapSamples, using: &rng)
+            return PairwiseComparisons.compare(
+                task: job.task, modelA: job.a, modelB: job.b, trials: job.trials,
+                level: level, samples: settings.bootstrapSamples, using: &rng)
         }
         let pairwise = PairwiseComparisons.holmWithinTasks(comparisons)
         var images: [ImageFoolRate] = []
@@ -66,8 +70,10 @@ public enum FoolRateAnalysis {
             let perImage = ImageRates.rates(task: job.task, model: job.model.id, trials: job.trials, level: level)
             images.append(contentsOf: perImage.rates)
             if !perImage.rates.isEmpty {
-                extremes.append(ImageRates.extremes(task: job.task, model: job.model.id, rates: perImage.rates,
-                                                    prior: perImage.prior, count: settings.extremeImages))
+                extremes.append(
+                    ImageRates.extremes(
+                        task: job.task, model: job.model.id, rates: perImage.rates,
+                        prior: perImage.prior, count: settings.extremeImages))
             }
         }
         return FoolRateReport(
@@ -79,16 +85,19 @@ public enum FoolRateAnalysis {
             foolRatesWithoutExclusions: unexcludedRows, notes: notes)
     }
 
-    static func row<G: RandomNumberGenerator>(task: String, model: ReportModel, trials: [AnsweredTrial],
-                                              settings: ReportSettings, using rng: inout G) -> FoolRateRow {
+    static func row<G: RandomNumberGenerator>(
+        task: String, model: ReportModel, trials: [AnsweredTrial],
+        settings: ReportSettings, using rng: inout G
+    ) -> FoolRateRow {
         let participantIndex = index(trials.map(\.participant))
         let imageIndex = index(trials.map(\.image))
         let observations = trials.compactMap { t -> CrossedCounts.Observation? in
             guard let p = participantIndex[t.participant], let i = imageIndex[t.image] else { return nil }
             return .init(participant: p, image: i, fooled: t.fooled)
         }
-        let counts = CrossedCounts(participantCount: participantIndex.count, imageCount: imageIndex.count,
-                                   observations: observations)
+        let counts = CrossedCounts(
+            participantCount: participantIndex.count, imageCount: imageIndex.count,
+            observations: observations)
         let estimate = FoolRateIntervals.estimate(counts, level: settings.level, samples: settings.bootstrapSamples, using: &rng)
         var notes = estimate.notes
         if trials.isEmpty {
@@ -98,10 +107,11 @@ public enum FoolRateAnalysis {
             guard let rate = estimate.rate, let variance = estimate.variance else { return nil }
             return HalfTest(rate: rate, variance: variance, margin: settings.equivalenceMargin, level: settings.level)
         }()
-        return FoolRateRow(task: task, model: model.id, label: model.label, foolRate: estimate.rate,
-                           fooled: estimate.fooled, trials: estimate.trials, participants: estimate.participants,
-                           images: estimate.images, ci: estimate.intervals, variance: estimate.variance,
-                           versusHalf: versusHalf, notes: notes)
+        return FoolRateRow(
+            task: task, model: model.id, label: model.label, foolRate: estimate.rate,
+            fooled: estimate.fooled, trials: estimate.trials, participants: estimate.participants,
+            images: estimate.images, ci: estimate.intervals, variance: estimate.variance,
+            versusHalf: versusHalf, notes: notes)
     }
 
     static func index(_ ids: [String]) -> [String: Int] {

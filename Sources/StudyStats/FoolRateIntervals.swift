@@ -23,7 +23,8 @@ public enum FoolRateIntervals {
         _ counts: CrossedCounts, level: Double, samples: Int,
         schemes: [CrossedBootstrap.Scheme] = CrossedBootstrap.Scheme.allCases, using rng: inout G
     ) -> FoolRateEstimate {
-        let fooled = Int(counts.totalFooled[0]), trials = Int(counts.totalTrials[0])
+        let fooled = Int(counts.totalFooled[0])
+        let trials = Int(counts.totalTrials[0])
         var result = FoolRateEstimate(
             fooled: fooled, trials: trials, participants: counts.participantsSeen(series: 0),
             images: counts.imagesSeen(series: 0), rate: nil, intervals: [], variance: nil, notes: [])
@@ -42,24 +43,29 @@ public enum FoolRateIntervals {
         var summaries: [CrossedBootstrap.Scheme: ReplicateSummary] = [:]
         for scheme in schemes {
             // Resampling a single unit only reproduces the estimate: no interval rather than a zero-width one.
-            let needsParticipants = scheme != .images, needsImages = scheme != .participants
+            let needsParticipants = scheme != .images
+            let needsImages = scheme != .participants
             if (needsParticipants && result.participants < 2) || (needsImages && result.images < 2) { continue }
             let values = CrossedBootstrap.replicates(counts, scheme: scheme, samples: samples, using: &rng)
             guard let summary = ReplicateSummary(values: values, level: level) else { continue }
             summaries[scheme] = summary
-            result.intervals.append(ConfidenceInterval(method: method(for: scheme), level: level,
-                                                       low: summary.low, high: summary.high))
+            result.intervals.append(
+                ConfidenceInterval(
+                    method: method(for: scheme), level: level,
+                    low: summary.low, high: summary.high))
         }
         if result.participants < 2 { result.notes.append("one participant: participant variability cannot be estimated") }
         if result.images < 2 { result.notes.append("one image: image variability cannot be estimated") }
         guard let byParticipant = summaries[.participants], let byImage = summaries[.images],
-              result.participants >= 2, result.images >= 2 else {
+            result.participants >= 2, result.images >= 2
+        else {
             result.notes.append("primary interval unavailable (needs at least 2 participants and 2 images)")
             return result
         }
-        let variance = CrossedVariance(participants: byParticipant.variance, images: byImage.variance,
-                                       naive: rate * (1 - rate) / Double(trials),
-                                       participantUnits: result.participants, imageUnits: result.images)
+        let variance = CrossedVariance(
+            participants: byParticipant.variance, images: byImage.variance,
+            naive: rate * (1 - rate) / Double(trials),
+            participantUnits: result.participants, imageUnits: result.images)
         result.variance = variance
         if variance.floored {
             result.notes.append("V_P + V_I - V_naive fell below the naive binomial variance; floored at it")

@@ -21,25 +21,43 @@ public struct FoolRateRow: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case task, model, label, fooled, trials, participants, images, ci, variance, notes
-        case foolRate = "fool_rate", versusHalf = "versus_half"
+        case foolRate = "fool_rate"
+        case versusHalf = "versus_half"
     }
 
-    public init(task: String, model: String, label: String, foolRate: Double?, fooled: Int, trials: Int,
-                participants: Int, images: Int, ci: [ConfidenceInterval], variance: CrossedVariance?,
-                versusHalf: HalfTest?, notes: [String]) {
-        self.task = task; self.model = model; self.label = label; self.foolRate = foolRate; self.fooled = fooled
-        self.trials = trials; self.participants = participants; self.images = images; self.ci = ci
-        self.variance = variance; self.versusHalf = versusHalf; self.notes = notes
+    public init(
+        task: String, model: String, label: String, foolRate: Double?, fooled: Int, trials: Int,
+        participants: Int, images: Int, ci: [ConfidenceInterval], variance: CrossedVariance?,
+        versusHalf: HalfTest?, notes: [String]
+    ) {
+        self.task = task
+        self.model = model
+        self.label = label
+        self.foolRate = foolRate
+        self.fooled = fooled
+        self.trials = trials
+        self.participants = participants
+        self.images = images
+        self.ci = ci
+        self.variance = variance
+        self.versusHalf = versusHalf
+        self.notes = notes
     }
 
     /// `fool_rate` is always present (null when there are no trials), as the JSON contract promises.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(task, forKey: .task); try c.encode(model, forKey: .model); try c.encode(label, forKey: .label)
-        try c.encode(foolRate, forKey: .foolRate); try c.encode(fooled, forKey: .fooled)
-        try c.encode(trials, forKey: .trials); try c.encode(participants, forKey: .participants)
-        try c.encode(images, forKey: .images); try c.encode(ci, forKey: .ci)
-        try c.encode(variance, forKey: .variance); try c.encode(versusHalf, forKey: .versusHalf)
+        try c.encode(task, forKey: .task)
+        try c.encode(model, forKey: .model)
+        try c.encode(label, forKey: .label)
+        try c.encode(foolRate, forKey: .foolRate)
+        try c.encode(fooled, forKey: .fooled)
+        try c.encode(trials, forKey: .trials)
+        try c.encode(participants, forKey: .participants)
+        try c.encode(images, forKey: .images)
+        try c.encode(ci, forKey: .ci)
+        try c.encode(variance, forKey: .variance)
+        try c.encode(versusHalf, forKey: .versusHalf)
         try c.encode(notes, forKey: .notes)
     }
 }
@@ -54,18 +72,24 @@ public struct ReportSettings: Codable, Sendable, Equatable {
     public var primaryMethod: IntervalMethod
     public var primaryDescription: String
 
-    public init(level: Double = 0.95, bootstrapSamples: Int = 10_000, seed: UInt64 = 0, equivalenceMargin: Double = 0.1,
-                extremeImages: Int = 3) {
-        self.level = level; self.bootstrapSamples = bootstrapSamples; self.seed = seed
-        self.equivalenceMargin = equivalenceMargin; self.extremeImages = extremeImages
+    public init(
+        level: Double = 0.95, bootstrapSamples: Int = 10_000, seed: UInt64 = 0, equivalenceMargin: Double = 0.1,
+        extremeImages: Int = 3
+    ) {
+        self.level = level
+        self.bootstrapSamples = bootstrapSamples
+        self.seed = seed
+        self.equivalenceMargin = equivalenceMargin
+        self.extremeImages = extremeImages
         primaryMethod = .primary
         primaryDescription = FoolRateReport.primaryDescription
     }
 
     /// The study's analysis settings, with a seed (the study seed unless given) and optionally another B.
     public init(analysis: AnalysisSettings, seed: UInt64, bootstrapSamples: Int? = nil, extremeImages: Int = 3) {
-        self.init(level: analysis.confidenceLevel, bootstrapSamples: bootstrapSamples ?? analysis.bootstrapSamples,
-                  seed: seed, equivalenceMargin: analysis.equivalenceMargin, extremeImages: extremeImages)
+        self.init(
+            level: analysis.confidenceLevel, bootstrapSamples: bootstrapSamples ?? analysis.bootstrapSamples,
+            seed: seed, equivalenceMargin: analysis.equivalenceMargin, extremeImages: extremeImages)
     }
 }
 
@@ -97,8 +121,11 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case study, title, settings, tasks, models, images, extremes, pairwise, exclusions, notes
-        case foolRates = "fool_rates", positionBias = "position_bias", catchAccuracy = "catch_accuracy"
-        case flaggedParticipants = "flagged_participants", foolRatesWithoutExclusions = "fool_rates_without_exclusions"
+        case foolRates = "fool_rates"
+        case positionBias = "position_bias"
+        case catchAccuracy = "catch_accuracy"
+        case flaggedParticipants = "flagged_participants"
+        case foolRatesWithoutExclusions = "fool_rates_without_exclusions"
     }
 
     public func row(task: String, model: String) -> FoolRateRow? { foolRates.first { $0.task == task && $0.model == model } }
@@ -107,7 +134,8 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
     public var exclusionComparison: [(with: FoolRateRow, without: FoolRateRow)] {
         foolRates.compactMap { row in
             guard let raw = foolRatesWithoutExclusions.first(where: { $0.task == row.task && $0.model == row.model }),
-                  raw.trials > 0 || row.trials > 0 else { return nil }
+                raw.trials > 0 || row.trials > 0
+            else { return nil }
             return (row, raw)
         }
     }

@@ -27,12 +27,18 @@ public struct BetaBinomialPrior: Codable, Sendable, Equatable {
         let used = counts.filter { $0.trials > 0 }
         let totalTrials = used.reduce(0) { $0 + $1.trials }
         mean = totalTrials > 0 ? Double(used.reduce(0) { $0 + $1.fooled }) / Double(totalTrials) : 0
-        guard used.count >= 2, mean > 0, mean < 1 else { strength = nil; return }
+        guard used.count >= 2, mean > 0, mean < 1 else {
+            strength = nil
+            return
+        }
         let rates = used.map { Double($0.fooled) / Double($0.trials) }
         let observed = rates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(used.count - 1)
         let noise = used.reduce(0) { $0 + mean * (1 - mean) / Double($1.trials) } / Double(used.count)
         let between = observed - noise
-        guard between > 0 else { strength = nil; return }
+        guard between > 0 else {
+            strength = nil
+            return
+        }
         strength = max(0, mean * (1 - mean) / between - 1)
     }
 
@@ -55,7 +61,8 @@ public struct ImageExtremes: Codable, Sendable, Equatable {
 public enum ImageRates {
     /// Per-image rates of one (task, model), in image order, with the fitted prior.
     public static func rates(task: String, model: String, trials: [AnsweredTrial], level: Double)
-        -> (rates: [ImageFoolRate], prior: BetaBinomialPrior) {
+        -> (rates: [ImageFoolRate], prior: BetaBinomialPrior)
+    {
         var tally: [String: (fooled: Int, trials: Int)] = [:]
         for t in trials where t.task == task && t.model == model {
             var c = tally[t.image] ?? (0, 0)
@@ -68,23 +75,27 @@ public enum ImageRates {
         let rows = tally.keys.sorted().compactMap { image -> ImageFoolRate? in
             guard let c = tally[image], c.trials > 0 else { return nil }
             let wilson = BinomialIntervals.wilson(successes: c.fooled, trials: c.trials, level: level)
-            return ImageFoolRate(task: task, model: model, image: image, trials: c.trials, fooled: c.fooled,
-                                 foolRate: Double(c.fooled) / Double(c.trials), ci: wilson.map { [$0] } ?? [],
-                                 shrunken: prior.shrink(fooled: c.fooled, trials: c.trials))
+            return ImageFoolRate(
+                task: task, model: model, image: image, trials: c.trials, fooled: c.fooled,
+                foolRate: Double(c.fooled) / Double(c.trials), ci: wilson.map { [$0] } ?? [],
+                shrunken: prior.shrink(fooled: c.fooled, trials: c.trials))
         }
         return (rows, prior)
     }
 
     /// The `count` lowest and `count` highest images by shrunken estimate (ties: raw rate, then id);
     /// with fewer than 2 x count images the two lists split them without overlap.
-    public static func extremes(task: String, model: String, rates: [ImageFoolRate], prior: BetaBinomialPrior,
-                                count: Int) -> ImageExtremes {
+    public static func extremes(
+        task: String, model: String, rates: [ImageFoolRate], prior: BetaBinomialPrior,
+        count: Int
+    ) -> ImageExtremes {
         let sorted = rates.sorted {
             ($0.shrunken, $0.foolRate, $0.image) < ($1.shrunken, $1.foolRate, $1.image)
         }
         let low = min(count, sorted.count / 2 + sorted.count % 2)
         let high = min(count, sorted.count - low)
-        return ImageExtremes(task: task, model: model, prior: prior, lowest: Array(sorted.prefix(low)),
-                             highest: Array(sorted.suffix(high).reversed()))
+        return ImageExtremes(
+            task: task, model: model, prior: prior, lowest: Array(sorted.prefix(low)),
+            highest: Array(sorted.suffix(high).reversed()))
     }
 }

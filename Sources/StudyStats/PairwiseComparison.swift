@@ -28,8 +28,10 @@ public enum PairwiseComparisons {
         var rows: [PairwiseComparison] = []
         for a in 0..<models.count {
             for b in (a + 1)..<models.count {
-                rows.append(compare(task: task, modelA: models[a], modelB: models[b], trials: trials,
-                                    level: level, samples: samples, using: &rng))
+                rows.append(
+                    compare(
+                        task: task, modelA: models[a], modelB: models[b], trials: trials,
+                        level: level, samples: samples, using: &rng))
             }
         }
         return holmWithinTasks(rows)
@@ -57,10 +59,11 @@ public enum PairwiseComparisons {
         let imagesB = Set(inTask.filter { $0.model == modelB }.map(\.image))
         let paired = imagesA.intersection(imagesB)
         let used = inTask.filter { paired.contains($0.image) }
-        var row = PairwiseComparison(task: task, modelA: modelA, modelB: modelB, pairedImages: paired.count,
-                                     trialsA: used.filter { $0.model == modelA }.count,
-                                     trialsB: used.filter { $0.model == modelB }.count,
-                                     difference: nil, ci: [], pValue: nil, pHolm: nil, notes: [])
+        var row = PairwiseComparison(
+            task: task, modelA: modelA, modelB: modelB, pairedImages: paired.count,
+            trialsA: used.filter { $0.model == modelA }.count,
+            trialsB: used.filter { $0.model == modelB }.count,
+            difference: nil, ci: [], pValue: nil, pHolm: nil, notes: [])
         guard row.trialsA > 0, row.trialsB > 0 else {
             row.notes.append("no images shown with both models: no comparison")
             return row
@@ -71,8 +74,9 @@ public enum PairwiseComparisons {
             guard let p = participantIndex[t.participant], let i = imageIndex[t.image] else { return nil }
             return .init(participant: p, image: i, series: t.model == modelA ? 0 : 1, fooled: t.fooled)
         }
-        let counts = CrossedCounts(participantCount: participantIndex.count, imageCount: imageIndex.count,
-                                   seriesCount: 2, observations: observations)
+        let counts = CrossedCounts(
+            participantCount: participantIndex.count, imageCount: imageIndex.count,
+            seriesCount: 2, observations: observations)
         let rates = counts.estimates
         let difference = rates[0] - rates[1]
         row.difference = difference
@@ -92,12 +96,15 @@ public enum PairwiseComparisons {
             return row
         }
         let naive = rates[0] * (1 - rates[0]) / counts.totalTrials[0] + rates[1] * (1 - rates[1]) / counts.totalTrials[1]
-        let variance = CrossedVariance(participants: byParticipant.variance, images: byImage.variance, naive: naive,
-                                       participantUnits: participantIndex.count, imageUnits: paired.count)
+        let variance = CrossedVariance(
+            participants: byParticipant.variance, images: byImage.variance, naive: naive,
+            participantUnits: participantIndex.count, imageUnits: paired.count)
         let se = variance.standardError
         let critical = variance.criticalValue(level: level)
-        row.ci.insert(ConfidenceInterval(method: .crossedCombined, level: level,
-                                         low: difference - critical * se, high: difference + critical * se), at: 0)
+        row.ci.insert(
+            ConfidenceInterval(
+                method: .crossedCombined, level: level,
+                low: difference - critical * se, high: difference + critical * se), at: 0)
         if se > 0 {
             row.pValue = 2 * SpecialFunctions.studentTCDF(-abs(difference) / se, df: variance.degreesOfFreedom)
         } else {

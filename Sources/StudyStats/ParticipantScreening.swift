@@ -25,8 +25,10 @@ public struct ParticipantScreen: Codable, Sendable, Equatable {
 public enum ParticipantScreening {
     /// Every participant with at least one non-practice answer, flagged or not, sorted by id.
     /// `catchFailed` comes from the catch accuracy the exclusions computed (one rule, one place).
-    public static func screen(_ trials: [AnsweredTrial], rules: ExclusionRules, exposureMs: Int,
-                              catchAccuracy: [ParticipantCatchAccuracy] = []) -> [ParticipantScreen] {
+    public static func screen(
+        _ trials: [AnsweredTrial], rules: ExclusionRules, exposureMs: Int,
+        catchAccuracy: [ParticipantCatchAccuracy] = []
+    ) -> [ParticipantScreen] {
         var byParticipant: [String: [AnsweredTrial]] = [:]
         for trial in trials where trial.kind != .practice { byParticipant[trial.participant, default: []].append(trial) }
         let catchFailed = Dictionary(catchAccuracy.map { ($0.participant, $0) }, uniquingKeysWith: { a, _ in a })
@@ -38,9 +40,10 @@ public enum ParticipantScreening {
             }
             reasons.sort { $0.flag < $1.flag }
             let excluded = reasons.contains { rules.excludeFlags.contains($0.flag) || $0.flag == .catchFailed }
-            return ParticipantScreen(participant: participant, sessions: Array(Set(own.map(\.session))).sorted(),
-                                     tasks: Array(Set(own.map(\.task))).sorted(), answers: own.count,
-                                     reasons: reasons, excluded: excluded)
+            return ParticipantScreen(
+                participant: participant, sessions: Array(Set(own.map(\.session))).sorted(),
+                tasks: Array(Set(own.map(\.task))).sorted(), answers: own.count,
+                reasons: reasons, excluded: excluded)
         }
     }
 
@@ -52,8 +55,10 @@ public enum ParticipantScreening {
         let delayMs = rules.minimumAnswerDelayMs(exposureMs: exposureMs)
         let early = trials.filter { $0.flags.contains(AnswerFlag.earlyAnswer.rawValue) }.count
         if early > 0 {
-            reasons.append(.init(flag: .earlyAnswers,
-                                 detail: "\(early) of \(n) answers arrived sooner than \(Int(delayMs)) ms after their images were served"))
+            reasons.append(
+                .init(
+                    flag: .earlyAnswers,
+                    detail: "\(early) of \(n) answers arrived sooner than \(Int(delayMs)) ms after their images were served"))
         }
         let unseen = trials.filter { $0.flags.contains(AnswerFlag.unseen.rawValue) }.count
         if unseen > 0 {
@@ -64,8 +69,10 @@ public enum ParticipantScreening {
             let tookMs = (last - first) * 1000
             let neededMs = Double(n) * delayMs
             if tookMs < neededMs {
-                reasons.append(.init(flag: .tooFastSession,
-                                     detail: "\(n) answers in \(Int(tookMs)) ms; at least \(Int(neededMs)) ms are needed"))
+                reasons.append(
+                    .init(
+                        flag: .tooFastSession,
+                        detail: "\(n) answers in \(Int(tookMs)) ms; at least \(Int(neededMs)) ms are needed"))
             }
         }
         let left = trials.filter { $0.choice == .left }.count

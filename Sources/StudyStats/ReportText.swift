@@ -5,28 +5,35 @@ public enum ReportText {
         let s = report.settings
         let levelText = Format.percent(s.level, digits: 0)
         out.append("Fool rates: \(report.title) (\(report.study))")
-        out.append("Main trials counted: \(report.exclusions.mainTrialsKept) of \(report.exclusions.mainTrials); "
-            + "participants: \(report.exclusions.participantsKept) of \(report.exclusions.participants). "
-            + "Level \(levelText), bootstrap B = \(s.bootstrapSamples), seed \(s.seed).")
+        out.append(
+            "Main trials counted: \(report.exclusions.mainTrialsKept) of \(report.exclusions.mainTrials); "
+                + "participants: \(report.exclusions.participantsKept) of \(report.exclusions.participants). "
+                + "Level \(levelText), bootstrap B = \(s.bootstrapSamples), seed \(s.seed).")
         out.append("Primary interval: \(s.primaryDescription)")
         for note in report.notes { out.append("Note: \(note)") }
 
         for task in report.tasks {
             out.append("")
             out.append("== \(task) ==")
-            var table = [["Model", "Trials", "Part.", "Images", "Fool rate", "Primary \(levelText)", "Pigeonhole",
-                          "Particip. only", "Images only", "Wilson (naive)", "CP (naive)", "p vs 50%",
-                          "TOST ±\(Format.percent(s.equivalenceMargin, digits: 0))"]]
+            var table = [
+                [
+                    "Model", "Trials", "Part.", "Images", "Fool rate", "Primary \(levelText)", "Pigeonhole",
+                    "Particip. only", "Images only", "Wilson (naive)", "CP (naive)", "p vs 50%",
+                    "TOST ±\(Format.percent(s.equivalenceMargin, digits: 0))",
+                ]
+            ]
             for row in report.foolRates where row.task == task {
                 func ci(_ m: IntervalMethod) -> String {
                     guard let c = row.interval(m) else { return "-" }
                     return "[\(Format.percent(c.low)), \(Format.percent(c.high))]"
                 }
                 let tost = row.versusHalf.map { "p=\(Format.pValue($0.equivalencePValue))\($0.equivalent ? " equiv." : "")" } ?? "-"
-                table.append([row.label, "\(row.trials)", "\(row.participants)", "\(row.images)", Format.percent(row.foolRate),
-                              ci(.crossedCombined), ci(.bootstrapPigeonhole), ci(.bootstrapParticipants),
-                              ci(.bootstrapImages), ci(.wilsonNaive), ci(.clopperPearsonNaive),
-                              Format.pValue(row.versusHalf?.pValue), tost])
+                table.append([
+                    row.label, "\(row.trials)", "\(row.participants)", "\(row.images)", Format.percent(row.foolRate),
+                    ci(.crossedCombined), ci(.bootstrapPigeonhole), ci(.bootstrapParticipants),
+                    ci(.bootstrapImages), ci(.wilsonNaive), ci(.clopperPearsonNaive),
+                    Format.pValue(row.versusHalf?.pValue), tost,
+                ])
             }
             out.append(contentsOf: TextTable.render(table))
             for row in report.foolRates where row.task == task {
@@ -43,9 +50,11 @@ public enum ReportText {
                         guard let c = p.ci.first(where: { $0.method == m }) else { return "-" }
                         return "[\(Format.percent(c.low)), \(Format.percent(c.high))]"
                     }
-                    pt.append([label(report, p.modelA), label(report, p.modelB), "\(p.pairedImages)",
-                               Format.percent(p.difference), ci(.crossedCombined), ci(.bootstrapPigeonhole),
-                               Format.pValue(p.pValue), Format.pValue(p.pHolm)])
+                    pt.append([
+                        label(report, p.modelA), label(report, p.modelB), "\(p.pairedImages)",
+                        Format.percent(p.difference), ci(.crossedCombined), ci(.bootstrapPigeonhole),
+                        Format.pValue(p.pValue), Format.pValue(p.pHolm),
+                    ])
                 }
                 out.append(contentsOf: TextTable.render(pt))
             }
@@ -65,9 +74,10 @@ public enum ReportText {
             if let bias = report.positionBias.first(where: { $0.task == task }), bias.trials > 0 {
                 let ci = bias.ci.first.map { " [\(Format.percent($0.low)), \(Format.percent($0.high))] naive Wilson" } ?? ""
                 out.append("")
-                out.append("Position bias: left chosen in \(Format.percent(bias.leftChoiceRate)) of \(bias.trials) trials\(ci); "
-                    + "fool rate with the model on the left \(Format.percent(bias.foolRateModelLeft)) (\(bias.trialsModelLeft) trials), "
-                    + "on the right \(Format.percent(bias.foolRateModelRight)) (\(bias.trialsModelRight) trials).")
+                out.append(
+                    "Position bias: left chosen in \(Format.percent(bias.leftChoiceRate)) of \(bias.trials) trials\(ci); "
+                        + "fool rate with the model on the left \(Format.percent(bias.foolRateModelLeft)) (\(bias.trialsModelLeft) trials), "
+                        + "on the right \(Format.percent(bias.foolRateModelRight)) (\(bias.trialsModelRight) trials).")
             }
         }
 
@@ -80,8 +90,9 @@ public enum ReportText {
         out.append(contentsOf: TextTable.render(et, left: [0, 1]))
 
         out.append("")
-        out.append("Flagged participants: \(report.flaggedParticipants.count), "
-            + "\(report.flaggedParticipants.filter(\.excluded).count) of them excluded (every flag listed, excluded or not).")
+        out.append(
+            "Flagged participants: \(report.flaggedParticipants.count), "
+                + "\(report.flaggedParticipants.filter(\.excluded).count) of them excluded (every flag listed, excluded or not).")
         if !report.flaggedParticipants.isEmpty {
             var ft = [["Participant", "Tasks", "Answers", "Excluded", "Flags (why)"]]
             for p in report.flaggedParticipants {
@@ -100,13 +111,16 @@ public enum ReportText {
 
         let withCatch = report.catchAccuracy.filter { $0.catchTrials > 0 }
         out.append("")
-        out.append("Catch trials: \(report.exclusions.catchTrials) answered by \(withCatch.count) participants; "
-            + "\(report.catchAccuracy.filter(\.excluded).count) excluded for low accuracy.")
+        out.append(
+            "Catch trials: \(report.exclusions.catchTrials) answered by \(withCatch.count) participants; "
+                + "\(report.catchAccuracy.filter(\.excluded).count) excluded for low accuracy.")
         if !withCatch.isEmpty {
             var ct = [["Participant", "Tasks", "Catch trials", "Correct", "Accuracy", "Excluded"]]
             for c in report.catchAccuracy {
-                ct.append([c.participant, c.tasks.joined(separator: " "), "\(c.catchTrials)", "\(c.correct)",
-                           Format.percent(c.accuracy, digits: 0), c.excluded ? "yes" : ""])
+                ct.append([
+                    c.participant, c.tasks.joined(separator: " "), "\(c.catchTrials)", "\(c.correct)",
+                    Format.percent(c.accuracy, digits: 0), c.excluded ? "yes" : "",
+                ])
             }
             out.append(contentsOf: TextTable.render(ct, left: [0, 1]))
         }

@@ -12,8 +12,11 @@ public struct PlanScenario: Codable, Sendable, Equatable {
     public var imagesPerParticipant: Int
 
     public init(foolRate: Double, sdParticipant: Double, sdImage: Double, images: Int, imagesPerParticipant: Int) {
-        self.foolRate = foolRate; self.sdParticipant = sdParticipant; self.sdImage = sdImage
-        self.images = images; self.imagesPerParticipant = imagesPerParticipant
+        self.foolRate = foolRate
+        self.sdParticipant = sdParticipant
+        self.sdImage = sdImage
+        self.images = images
+        self.imagesPerParticipant = imagesPerParticipant
     }
 
     /// Moment estimates from pilot main trials of one model: between-participant and between-image
@@ -38,8 +41,9 @@ public struct PlanScenario: Codable, Sendable, Equatable {
             let noise = units.reduce(0) { $0 + p * (1 - p) / Double($1.trials) } / Double(units.count)
             return max(0, observed - noise).squareRoot() / (p * (1 - p))
         }
-        return PlanScenario(foolRate: p, sdParticipant: between(\.participant), sdImage: between(\.image),
-                            images: images, imagesPerParticipant: imagesPerParticipant)
+        return PlanScenario(
+            foolRate: p, sdParticipant: between(\.participant), sdImage: between(\.image),
+            images: images, imagesPerParticipant: imagesPerParticipant)
     }
 }
 
@@ -65,22 +69,30 @@ public struct PlanResult: Codable, Sendable, Equatable {
 /// Participants needed for a target interval half-width, by simulating whole studies and computing
 /// the primary interval of each, as the report would.
 public enum SamplePlanner {
-    public static func plan(_ scenario: PlanScenario, targetHalfWidth: Double, level: Double = 0.95,
-                            studies: Int = 200, bootstrapSamples: Int = 200, maxParticipants: Int = 1000,
-                            seed: UInt64 = 1) async -> PlanResult {
+    public static func plan(
+        _ scenario: PlanScenario, targetHalfWidth: Double, level: Double = 0.95,
+        studies: Int = 200, bootstrapSamples: Int = 200, maxParticipants: Int = 1000,
+        seed: UInt64 = 1
+    ) async -> PlanResult {
         var points: [Int: Double] = [:]
         func halfWidth(_ participants: Int) async -> Double {
             if let known = points[participants] { return known }
-            let value = await meanHalfWidth(scenario, participants: participants, level: level, studies: studies,
-                                            bootstrapSamples: bootstrapSamples, seed: seed)
+            let value = await meanHalfWidth(
+                scenario, participants: participants, level: level, studies: studies,
+                bootstrapSamples: bootstrapSamples, seed: seed)
             points[participants] = value
             return value
         }
-        var low = 1, high = 4
+        var low = 1
+        var high = 4
         var needed: Int?
         while true {
             let capped = min(high, maxParticipants)
-            if await halfWidth(capped) <= targetHalfWidth { high = capped; needed = capped; break }
+            if await halfWidth(capped) <= targetHalfWidth {
+                high = capped
+                needed = capped
+                break
+            }
             if capped >= maxParticipants { break }
             low = capped
             high = capped * 2
@@ -92,25 +104,30 @@ public enum SamplePlanner {
             }
             needed = high
         }
-        return PlanResult(scenario: scenario, targetHalfWidth: targetHalfWidth, level: level, studiesPerPoint: studies,
-                          bootstrapSamples: bootstrapSamples, participantsNeeded: needed, maxParticipants: maxParticipants,
-                          points: points.keys.sorted().map { PlanPoint(participants: $0, meanHalfWidth: points[$0] ?? .nan) })
+        return PlanResult(
+            scenario: scenario, targetHalfWidth: targetHalfWidth, level: level, studiesPerPoint: studies,
+            bootstrapSamples: bootstrapSamples, participantsNeeded: needed, maxParticipants: maxParticipants,
+            points: points.keys.sorted().map { PlanPoint(participants: $0, meanHalfWidth: points[$0] ?? .nan) })
     }
 
     /// Mean half-width of the primary interval over `studies` simulated studies with `participants`
     /// participants (the same random streams for every size, so the curve is smooth).
-    public static func meanHalfWidth(_ scenario: PlanScenario, participants: Int, level: Double, studies: Int,
-                                     bootstrapSamples: Int, seed: UInt64) async -> Double {
-        let setting = SimulationSetting(name: "plan", participants: max(participants, 2), images: scenario.images,
-                                        imagesPerParticipant: scenario.imagesPerParticipant,
-                                        sdParticipant: scenario.sdParticipant, sdImage: scenario.sdImage,
-                                        populationFoolRate: scenario.foolRate)
+    public static func meanHalfWidth(
+        _ scenario: PlanScenario, participants: Int, level: Double, studies: Int,
+        bootstrapSamples: Int, seed: UInt64
+    ) async -> Double {
+        let setting = SimulationSetting(
+            name: "plan", participants: max(participants, 2), images: scenario.images,
+            imagesPerParticipant: scenario.imagesPerParticipant,
+            sdParticipant: scenario.sdParticipant, sdImage: scenario.sdImage,
+            populationFoolRate: scenario.foolRate)
         let mu = setting.intercept
         let widths = await orderedParallelMap(count: max(studies, 0)) { study -> Double? in
             var rng = SeededGenerator(seed: seed, stream: UInt64(study))
             let counts = CrossedSimulation.simulateStudy(setting, intercept: mu, using: &rng)
-            let estimate = FoolRateIntervals.estimate(counts, level: level, samples: bootstrapSamples,
-                                                      schemes: [.participants, .images], using: &rng)
+            let estimate = FoolRateIntervals.estimate(
+                counts, level: level, samples: bootstrapSamples,
+                schemes: [.participants, .images], using: &rng)
             return estimate.primary.map { $0.width / 2 }
         }.compactMap { $0 }
         return widths.isEmpty ? .infinity : widths.reduce(0, +) / Double(widths.count)

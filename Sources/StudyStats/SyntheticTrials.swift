@@ -20,15 +20,23 @@ public struct SyntheticStudy: Sendable {
     /// Probability of answering a catch trial correctly.
     public var catchAccuracy: Double
 
-    public init(tasks: [String] = ["task1", "task2"],
-                models: [(id: String, foolRate: Double)] = [("sr3", 0.45), ("sr3_projected", 0.4), ("regression", 0.2), ("bicubic", 0.1)],
-                participantsPerTask: Int = 50, images: Int = 100, imagesPerParticipant: Int = 50,
-                sdParticipant: Double = 0.5, sdImage: Double = 1.0, practiceTrials: Int = 3, catchTrials: Int = 20,
-                catchAccuracy: Double = 0.95) {
-        self.tasks = tasks; self.models = models; self.participantsPerTask = participantsPerTask
-        self.images = images; self.imagesPerParticipant = imagesPerParticipant
-        self.sdParticipant = sdParticipant; self.sdImage = sdImage; self.practiceTrials = practiceTrials
-        self.catchTrials = catchTrials; self.catchAccuracy = catchAccuracy
+    public init(
+        tasks: [String] = ["task1", "task2"],
+        models: [(id: String, foolRate: Double)] = [("sr3", 0.45), ("sr3_projected", 0.4), ("regression", 0.2), ("bicubic", 0.1)],
+        participantsPerTask: Int = 50, images: Int = 100, imagesPerParticipant: Int = 50,
+        sdParticipant: Double = 0.5, sdImage: Double = 1.0, practiceTrials: Int = 3, catchTrials: Int = 20,
+        catchAccuracy: Double = 0.95
+    ) {
+        self.tasks = tasks
+        self.models = models
+        self.participantsPerTask = participantsPerTask
+        self.images = images
+        self.imagesPerParticipant = imagesPerParticipant
+        self.sdParticipant = sdParticipant
+        self.sdImage = sdImage
+        self.practiceTrials = practiceTrials
+        self.catchTrials = catchTrials
+        self.catchAccuracy = catchAccuracy
     }
 
     public static func imageID(_ index: Int) -> String { String(format: "img%03d", index) }
@@ -50,11 +58,12 @@ public struct SyntheticStudy: Sendable {
                 func add(_ kind: TrialKind, image: Int, model: String, fooledProbability: Double) {
                     let side: Side = rng.stableIndex(below: 2) == 0 ? .left : .right
                     let fooled = rng.unitInterval() < fooledProbability
-                    out.append(AnsweredTrial(
-                        participant: participant, session: session, sequence: sequence, task: task, trialIndex: index,
-                        kind: kind, image: SyntheticStudy.imageID(image), model: model, modelSide: side,
-                        choice: fooled ? side : side.other, responseMs: 400 + 800 * rng.unitInterval(),
-                        exposureMs: 3000, frames: 180))
+                    out.append(
+                        AnsweredTrial(
+                            participant: participant, session: session, sequence: sequence, task: task, trialIndex: index,
+                            kind: kind, image: SyntheticStudy.imageID(image), model: model, modelSide: side,
+                            choice: fooled ? side : side.other, responseMs: 400 + 800 * rng.unitInterval(),
+                            exposureMs: 3000, frames: 180))
                     index += 1
                 }
                 for k in 0..<practiceTrials {
@@ -63,7 +72,8 @@ public struct SyntheticStudy: Sendable {
                 for k in 0..<m {
                     let image = (p * m + k) % images
                     for (modelIndex, model) in models.enumerated() {
-                        add(.main, image: image, model: model.id,
+                        add(
+                            .main, image: image, model: model.id,
                             fooledProbability: Logistic.value(intercepts[modelIndex] + participantEffect + imageEffect[image]))
                     }
                 }
@@ -81,8 +91,15 @@ extension SyntheticStudy {
     public func manifest(name: String = "synthetic") throws -> Manifest {
         struct Minimal: Encodable {
             struct Images: Encodable { var folder: String }
-            struct Model: Encodable { var id: String; var kind: String }
-            struct Task: Encodable { var id: String; var show_input: Bool; var question: String }
+            struct Model: Encodable {
+                var id: String
+                var kind: String
+            }
+            struct Task: Encodable {
+                var id: String
+                var show_input: Bool
+                var question: String
+            }
             var name: String
             var hr_size = 128
             var lr_size = 16
@@ -92,16 +109,20 @@ extension SyntheticStudy {
             var images_per_participant: Int
             var participants_per_task: Int
         }
-        let minimal = Minimal(name: name, models: models.map { Minimal.Model(id: $0.id, kind: "external") },
-                              tasks: tasks.map { Minimal.Task(id: $0, show_input: $0 != "task2", question: $0) },
-                              images_per_participant: imagesPerParticipant, participants_per_task: participantsPerTask)
+        let minimal = Minimal(
+            name: name, models: models.map { Minimal.Model(id: $0.id, kind: "external") },
+            tasks: tasks.map { Minimal.Task(id: $0, show_input: $0 != "task2", question: $0) },
+            images_per_participant: imagesPerParticipant, participants_per_task: participantsPerTask)
         let definition = try JSONDecoder().decode(StudyDefinition.self, from: JSONEncoder().encode(minimal))
         let imageIDs = (0..<images).map(SyntheticStudy.imageID)
         func ref(_ name: String) -> StimulusRef { StimulusRef(file: "stimuli/\(name).png", sha256: name) }
         return Manifest(
             definition: definition, definitionSHA256: "synthetic", builtAt: "1970-01-01T00:00:00Z",
-            images: imageIDs.map { ManifestImage(id: $0, source: "\($0).png", sourceSHA256: $0, hr: ref("hr-\($0)"),
-                                                 lr: ref("lr-\($0)"), catchFoil: ref("foil-\($0)")) },
+            images: imageIDs.map {
+                ManifestImage(
+                    id: $0, source: "\($0).png", sourceSHA256: $0, hr: ref("hr-\($0)"),
+                    lr: ref("lr-\($0)"), catchFoil: ref("foil-\($0)"))
+            },
             models: models.map { ManifestModel(id: $0.id, kind: .external, label: $0.id, available: true) },
             outputs: models.flatMap { model in
                 imageIDs.map { ManifestOutput(image: $0, model: model.id, stimulus: ref("\(model.id)-\($0)")) }

@@ -39,44 +39,71 @@ public struct TrialExportRow: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case participant, session, sequence, task, kind, image, model, choice, fooled, frames, flagged, flags, counts
-        case trialIndex = "trial_index", modelSide = "model_side", responseMs = "response_ms", exposureMs = "exposure_ms"
-        case sessionComplete = "session_complete", answeredAt = "answered_at", excludedBy = "excluded_by"
-        case hrSHA256 = "hr_sha256", lrSHA256 = "lr_sha256", stimulusSHA256 = "stimulus_sha256"
-        case windowW = "window_w", windowH = "window_h", dpr, renderedPx = "rendered_px"
+        case trialIndex = "trial_index"
+        case modelSide = "model_side"
+        case responseMs = "response_ms"
+        case exposureMs = "exposure_ms"
+        case sessionComplete = "session_complete"
+        case answeredAt = "answered_at"
+        case excludedBy = "excluded_by"
+        case hrSHA256 = "hr_sha256"
+        case lrSHA256 = "lr_sha256"
+        case stimulusSHA256 = "stimulus_sha256"
+        case windowW = "window_w"
+        case windowH = "window_h"
+        case dpr
+        case renderedPx = "rendered_px"
         case devicePxPerImagePx = "device_px_per_image_px"
     }
 
-    public static let columns = ["participant", "session", "sequence", "task", "trial_index", "kind", "image", "model",
-                                 "model_side", "choice", "fooled", "response_ms", "exposure_ms", "frames", "flagged",
-                                 "flags", "session_complete", "answered_at", "excluded_by", "counts", "hr_sha256",
-                                 "lr_sha256", "stimulus_sha256", "window_w", "window_h", "dpr", "rendered_px",
-                                 "device_px_per_image_px"]
+    public static let columns = [
+        "participant", "session", "sequence", "task", "trial_index", "kind", "image", "model",
+        "model_side", "choice", "fooled", "response_ms", "exposure_ms", "frames", "flagged",
+        "flags", "session_complete", "answered_at", "excluded_by", "counts", "hr_sha256",
+        "lr_sha256", "stimulus_sha256", "window_w", "window_h", "dpr", "rendered_px",
+        "device_px_per_image_px",
+    ]
 
     var csvFields: [String] {
-        [participant, session, sequence, task, "\(trialIndex)", kind, image, model, modelSide, choice, "\(fooled)",
-         CSV.number(responseMs), exposureMs.map(CSV.number) ?? "", frames.map { "\($0)" } ?? "", "\(flagged)", flags,
-         "\(sessionComplete)", answeredAt ?? "", excludedBy ?? "", "\(counts)", hrSHA256 ?? "", lrSHA256 ?? "",
-         stimulusSHA256 ?? "", windowW.map { "\($0)" } ?? "", windowH.map { "\($0)" } ?? "", dpr.map(CSV.number) ?? "",
-         renderedPx.map(CSV.number) ?? "", devicePxPerImagePx.map(CSV.number) ?? ""]
+        [
+            participant, session, sequence, task, "\(trialIndex)", kind, image, model, modelSide, choice, "\(fooled)",
+            CSV.number(responseMs), exposureMs.map(CSV.number) ?? "", frames.map { "\($0)" } ?? "", "\(flagged)", flags,
+            "\(sessionComplete)", answeredAt ?? "", excludedBy ?? "", "\(counts)", hrSHA256 ?? "", lrSHA256 ?? "",
+            stimulusSHA256 ?? "", windowW.map { "\($0)" } ?? "", windowH.map { "\($0)" } ?? "", dpr.map(CSV.number) ?? "",
+            renderedPx.map(CSV.number) ?? "", devicePxPerImagePx.map(CSV.number) ?? "",
+        ]
     }
 
     /// Every key present, missing values as null.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(participant, forKey: .participant); try c.encode(session, forKey: .session)
-        try c.encode(sequence, forKey: .sequence); try c.encode(task, forKey: .task)
-        try c.encode(trialIndex, forKey: .trialIndex); try c.encode(kind, forKey: .kind)
-        try c.encode(image, forKey: .image); try c.encode(model, forKey: .model)
-        try c.encode(modelSide, forKey: .modelSide); try c.encode(choice, forKey: .choice)
-        try c.encode(fooled, forKey: .fooled); try c.encode(responseMs, forKey: .responseMs)
-        try c.encode(exposureMs, forKey: .exposureMs); try c.encode(frames, forKey: .frames)
-        try c.encode(flagged, forKey: .flagged); try c.encode(flags, forKey: .flags)
-        try c.encode(sessionComplete, forKey: .sessionComplete); try c.encode(answeredAt, forKey: .answeredAt)
-        try c.encode(excludedBy, forKey: .excludedBy); try c.encode(counts, forKey: .counts)
-        try c.encode(hrSHA256, forKey: .hrSHA256); try c.encode(lrSHA256, forKey: .lrSHA256)
+        try c.encode(participant, forKey: .participant)
+        try c.encode(session, forKey: .session)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(task, forKey: .task)
+        try c.encode(trialIndex, forKey: .trialIndex)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(image, forKey: .image)
+        try c.encode(model, forKey: .model)
+        try c.encode(modelSide, forKey: .modelSide)
+        try c.encode(choice, forKey: .choice)
+        try c.encode(fooled, forKey: .fooled)
+        try c.encode(responseMs, forKey: .responseMs)
+        try c.encode(exposureMs, forKey: .exposureMs)
+        try c.encode(frames, forKey: .frames)
+        try c.encode(flagged, forKey: .flagged)
+        try c.encode(flags, forKey: .flags)
+        try c.encode(sessionComplete, forKey: .sessionComplete)
+        try c.encode(answeredAt, forKey: .answeredAt)
+        try c.encode(excludedBy, forKey: .excludedBy)
+        try c.encode(counts, forKey: .counts)
+        try c.encode(hrSHA256, forKey: .hrSHA256)
+        try c.encode(lrSHA256, forKey: .lrSHA256)
         try c.encode(stimulusSHA256, forKey: .stimulusSHA256)
-        try c.encode(windowW, forKey: .windowW); try c.encode(windowH, forKey: .windowH)
-        try c.encode(dpr, forKey: .dpr); try c.encode(renderedPx, forKey: .renderedPx)
+        try c.encode(windowW, forKey: .windowW)
+        try c.encode(windowH, forKey: .windowH)
+        try c.encode(dpr, forKey: .dpr)
+        try c.encode(renderedPx, forKey: .renderedPx)
         try c.encode(devicePxPerImagePx, forKey: .devicePxPerImagePx)
     }
 }

@@ -41,7 +41,8 @@ extension StudyDatabase {
             let answer = try AnswerRecord(row: row)
             let sequenceID: String = try row.decode(forColumn: "sequence")
             guard let sequence = sequences[sequenceID], sequence.trials.indices.contains(answer.trialIndex),
-                  let choice = Side(rawValue: answer.choice) else {
+                let choice = Side(rawValue: answer.choice)
+            else {
                 throw StudyStoreError.answerOutsideManifest(
                     path: path, session: answer.session, sequence: sequenceID, trialIndex: answer.trialIndex)
             }
@@ -57,8 +58,9 @@ extension StudyDatabase {
                 exposureMs: answer.exposureMs, frames: answer.frames, flagged: !flags.isEmpty,
                 sessionComplete: completedAt != nil, flags: flags, answeredAt: answer.receivedAt.formatted(iso),
                 servedAt: answer.servedAt?.timeIntervalSince1970, receivedAt: answer.receivedAt.timeIntervalSince1970,
-                screen: AnswerScreen(windowW: answer.windowW, windowH: answer.windowH, dpr: answer.dpr,
-                                     renderedPx: answer.renderedPx))
+                screen: AnswerScreen(
+                    windowW: answer.windowW, windowH: answer.windowH, dpr: answer.dpr,
+                    renderedPx: answer.renderedPx))
         }
     }
 }

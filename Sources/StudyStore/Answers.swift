@@ -57,23 +57,31 @@ extension StudyDatabase {
             return AnswerResult(outcome: .unknownSession, answered: [], trialCount: 0)
         }
         // Every statement of this hot path is prepared once per connection (cachedStatement).
-        let trialCount = try Int.fetchOne(db.cachedStatement(sql: "SELECT trial_count FROM plan_sequence WHERE id = ?"),
-                                          arguments: [session.sequence]) ?? 0
+        let trialCount =
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT trial_count FROM plan_sequence WHERE id = ?"),
+                arguments: [session.sequence]) ?? 0
         let outcome: AnswerOutcome
         if !(0..<trialCount).contains(answer.trialIndex) {
             outcome = .trialOutOfRange
-        } else if let existing = try AnswerRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM answer WHERE key = ?"),
-                                                            arguments: [answer.key]) {
-            let same = existing.session == answer.session && existing.trialIndex == answer.trialIndex
+        } else if let existing = try AnswerRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM answer WHERE key = ?"),
+            arguments: [answer.key])
+        {
+            let same =
+                existing.session == answer.session && existing.trialIndex == answer.trialIndex
                 && existing.choice == answer.choice
             outcome = same ? .duplicate : .keyReused
-        } else if try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM answer WHERE session = ? AND trial_index = ?"),
-                                   arguments: [answer.session, answer.trialIndex]) ?? 0 > 0 {
+        } else if try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM answer WHERE session = ? AND trial_index = ?"),
+            arguments: [answer.session, answer.trialIndex]) ?? 0 > 0
+        {
             outcome = .trialAlreadyAnswered
         } else {
             var row = answer
-            let timing = try serverTiming(db, session: answer.session, trialIndex: answer.trialIndex,
-                                          receivedAt: answer.receivedAt, minimumDelay: minimumDelay)
+            let timing = try serverTiming(
+                db, session: answer.session, trialIndex: answer.trialIndex,
+                receivedAt: answer.receivedAt, minimumDelay: minimumDelay)
             row.servedAt = timing.servedAt
             row.flags = (answer.flagList + timing.flags).joined(separator: ",")
             try row.insert(db)

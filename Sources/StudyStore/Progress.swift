@@ -77,8 +77,9 @@ extension StudyDatabase {
             answered[CellKey(task: trial.task, model: trial.model, image: trial.image), default: 0] += 1
         }
         let cells = order.sorted { ($0.task, $0.model, $0.image) < ($1.task, $1.model, $1.image) }.map {
-            CellProgress(task: $0.task, model: $0.model, image: $0.image,
-                         answered: answered[$0, default: 0], planned: planned[$0, default: 0])
+            CellProgress(
+                task: $0.task, model: $0.model, image: $0.image,
+                answered: answered[$0, default: 0], planned: planned[$0, default: 0])
         }
         return StudyProgress(tasks: tasks, cells: cells)
     }

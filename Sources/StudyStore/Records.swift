@@ -14,8 +14,10 @@ public struct ParticipantRecord: Codable, Sendable, Equatable, FetchableRecord, 
 
     enum CodingKeys: String, CodingKey {
         case id, source
-        case prolificStudyID = "prolific_study_id", prolificSessionID = "prolific_session_id"
-        case userAgent = "user_agent", createdAt = "created_at"
+        case prolificStudyID = "prolific_study_id"
+        case prolificSessionID = "prolific_session_id"
+        case userAgent = "user_agent"
+        case createdAt = "created_at"
     }
 }
 
@@ -34,8 +36,10 @@ public struct PlanSequenceRecord: Codable, Sendable, Equatable, FetchableRecord,
 
     enum CodingKeys: String, CodingKey {
         case id, task, position
-        case trialCount = "trial_count", trialsJSON = "trials_json"
-        case definitionSHA256 = "definition_sha256", builtAt = "built_at"
+        case trialCount = "trial_count"
+        case trialsJSON = "trials_json"
+        case definitionSHA256 = "definition_sha256"
+        case builtAt = "built_at"
     }
 }
 
@@ -63,9 +67,15 @@ public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
 
     enum CodingKeys: String, CodingKey {
         case token, participant, sequence, task, dpr
-        case startedAt = "started_at", lastSeenAt = "last_seen_at", completedAt = "completed_at"
-        case completionCode = "completion_code", windowW = "window_w", windowH = "window_h"
-        case stimulusKey = "stimulus_key", browserKey = "browser_key", lastAnswerAt = "last_answer_at"
+        case startedAt = "started_at"
+        case lastSeenAt = "last_seen_at"
+        case completedAt = "completed_at"
+        case completionCode = "completion_code"
+        case windowW = "window_w"
+        case windowH = "window_h"
+        case stimulusKey = "stimulus_key"
+        case browserKey = "browser_key"
+        case lastAnswerAt = "last_answer_at"
     }
 }
 
@@ -81,7 +91,8 @@ public struct HandoutRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
 
     enum CodingKeys: String, CodingKey {
         case id, sequence, session
-        case handedOutAt = "handed_out_at", earlierHandouts = "earlier_handouts"
+        case handedOutAt = "handed_out_at"
+        case earlierHandouts = "earlier_handouts"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -115,21 +126,43 @@ public struct AnswerRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
 
     enum CodingKeys: String, CodingKey {
         case id, session, key, choice, frames, dpr, flags
-        case trialIndex = "trial_index", responseMs = "response_ms", exposureMs = "exposure_ms"
-        case visibilityLost = "visibility_lost", focusLost = "focus_lost"
-        case windowW = "window_w", windowH = "window_h", renderedPx = "rendered_px"
-        case clientTime = "client_time", receivedAt = "received_at", servedAt = "served_at"
+        case trialIndex = "trial_index"
+        case responseMs = "response_ms"
+        case exposureMs = "exposure_ms"
+        case visibilityLost = "visibility_lost"
+        case focusLost = "focus_lost"
+        case windowW = "window_w"
+        case windowH = "window_h"
+        case renderedPx = "rendered_px"
+        case clientTime = "client_time"
+        case receivedAt = "received_at"
+        case servedAt = "served_at"
     }
 
-    public init(id: Int64? = nil, session: String, trialIndex: Int, key: String, choice: String, responseMs: Double,
-                exposureMs: Double?, frames: Int?, visibilityLost: Bool, focusLost: Bool, windowW: Int?, windowH: Int?,
-                dpr: Double?, renderedPx: Double?, flags: String, clientTime: Double?, receivedAt: Date,
-                servedAt: Date? = nil) {
-        self.id = id; self.session = session; self.trialIndex = trialIndex; self.key = key; self.choice = choice
-        self.responseMs = responseMs; self.exposureMs = exposureMs; self.frames = frames
-        self.visibilityLost = visibilityLost; self.focusLost = focusLost; self.windowW = windowW
-        self.windowH = windowH; self.dpr = dpr; self.renderedPx = renderedPx; self.flags = flags
-        self.clientTime = clientTime; self.receivedAt = receivedAt; self.servedAt = servedAt
+    public init(
+        id: Int64? = nil, session: String, trialIndex: Int, key: String, choice: String, responseMs: Double,
+        exposureMs: Double?, frames: Int?, visibilityLost: Bool, focusLost: Bool, windowW: Int?, windowH: Int?,
+        dpr: Double?, renderedPx: Double?, flags: String, clientTime: Double?, receivedAt: Date,
+        servedAt: Date? = nil
+    ) {
+        self.id = id
+        self.session = session
+        self.trialIndex = trialIndex
+        self.key = key
+        self.choice = choice
+        self.responseMs = responseMs
+        self.exposureMs = exposureMs
+        self.frames = frames
+        self.visibilityLost = visibilityLost
+        self.focusLost = focusLost
+        self.windowW = windowW
+        self.windowH = windowH
+        self.dpr = dpr
+        self.renderedPx = renderedPx
+        self.flags = flags
+        self.clientTime = clientTime
+        self.receivedAt = receivedAt
+        self.servedAt = servedAt
     }
 
     public var flagList: [String] { flags.split(separator: ",").map(String.init) }
@@ -168,7 +201,9 @@ public struct StimulusServeRecord: Codable, Sendable, Equatable, FetchableRecord
 
     enum CodingKeys: String, CodingKey {
         case session, slot, serves
-        case trialIndex = "trial_index", firstServedAt = "first_served_at", lastServedAt = "last_served_at"
+        case trialIndex = "trial_index"
+        case firstServedAt = "first_served_at"
+        case lastServedAt = "last_served_at"
     }
 }
 

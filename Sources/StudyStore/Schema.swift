@@ -84,9 +84,10 @@ enum Schema {
                 // When the session last progressed: its latest answer (nil before the first).
                 t.add(column: "last_answer_at", .datetime)
             }
-            try db.execute(sql: """
-                UPDATE session SET last_answer_at = (SELECT MAX(received_at) FROM answer WHERE answer.session = session.token)
-                """)
+            try db.execute(
+                sql: """
+                    UPDATE session SET last_answer_at = (SELECT MAX(received_at) FROM answer WHERE answer.session = session.token)
+                    """)
             try db.execute(sql: "UPDATE session SET stimulus_key = lower(hex(randomblob(16))) WHERE stimulus_key IS NULL")
             try db.create(index: "session_on_stimulus_key", on: "session", columns: ["stimulus_key"], unique: true)
             try db.create(index: "handout_on_sequence", on: "handout", columns: ["sequence"])

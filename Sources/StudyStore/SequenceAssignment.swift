@@ -9,7 +9,9 @@ public enum SequenceAssignment {
         public var taken: Int
 
         public init(sequence: String, task: String, taken: Int) {
-            self.sequence = sequence; self.task = task; self.taken = taken
+            self.sequence = sequence
+            self.task = task
+            self.taken = taken
         }
     }
 
@@ -21,7 +23,10 @@ public enum SequenceAssignment {
         for candidate in candidates {
             let taskTaken = takenPerTask[candidate.task, default: 0]
             if let current = best,
-               (current.taken, current.taskTaken) <= (candidate.taken, taskTaken) { continue }
+                (current.taken, current.taskTaken) <= (candidate.taken, taskTaken)
+            {
+                continue
+            }
             best = (candidate, candidate.taken, taskTaken)
         }
         return best?.candidate

@@ -19,14 +19,22 @@ public struct SessionStart: Sendable, Equatable {
     /// A secret the browser made and keeps; the session it starts can be resumed with it.
     public var browserKey: String?
 
-    public init(participantID: String?, source: String = "pid", prolificStudyID: String? = nil,
-                prolificSessionID: String? = nil, userAgent: String? = nil,
-                windowW: Int? = nil, windowH: Int? = nil, dpr: Double? = nil, resumeToken: String? = nil,
-                browserKey: String? = nil) {
-        self.participantID = participantID; self.source = source
-        self.prolificStudyID = prolificStudyID; self.prolificSessionID = prolificSessionID
-        self.userAgent = userAgent; self.windowW = windowW; self.windowH = windowH; self.dpr = dpr
-        self.resumeToken = resumeToken; self.browserKey = browserKey
+    public init(
+        participantID: String?, source: String = "pid", prolificStudyID: String? = nil,
+        prolificSessionID: String? = nil, userAgent: String? = nil,
+        windowW: Int? = nil, windowH: Int? = nil, dpr: Double? = nil, resumeToken: String? = nil,
+        browserKey: String? = nil
+    ) {
+        self.participantID = participantID
+        self.source = source
+        self.prolificStudyID = prolificStudyID
+        self.prolificSessionID = prolificSessionID
+        self.userAgent = userAgent
+        self.windowW = windowW
+        self.windowH = windowH
+        self.dpr = dpr
+        self.resumeToken = resumeToken
+        self.browserKey = browserKey
     }
 }
 
@@ -47,7 +55,9 @@ public struct NewSessionIdentity: Sendable {
     public var stimulusKey: String
 
     public init(token: String, generatedParticipantID: String, stimulusKey: String) {
-        self.token = token; self.generatedParticipantID = generatedParticipantID; self.stimulusKey = stimulusKey
+        self.token = token
+        self.generatedParticipantID = generatedParticipantID
+        self.stimulusKey = stimulusKey
     }
 }
 
@@ -74,14 +84,17 @@ extension StudyDatabase {
     /// refuses (`participantHasSession`) if they have one and the token is missing or another; else hands
     /// out a sequence of `sequences` (the manifest's design, in order) and records participant, session and
     /// hand-out in one transaction. A sequence stays taken while its session completes or progresses.
-    public func startSession(_ start: SessionStart, sequences: [TrialSequence], identity: NewSessionIdentity,
-                             now: Date, abandonAfter: TimeInterval) async throws -> SessionSnapshot {
+    public func startSession(
+        _ start: SessionStart, sequences: [TrialSequence], identity: NewSessionIdentity,
+        now: Date, abandonAfter: TimeInterval
+    ) async throws -> SessionSnapshot {
         var normalized = start
         if let id = start.participantID { normalized.participantID = try Self.validateParticipantID(id) }
         let start = normalized
         return try await pool.write { db in
             if let id = start.participantID,
-               let existing = try SessionRecord.filter(SessionRecord.Columns.participant == id).fetchOne(db) {
+                let existing = try SessionRecord.filter(SessionRecord.Columns.participant == id).fetchOne(db)
+            {
                 let byToken = start.resumeToken.map { SecretComparison.equal($0, existing.token) } ?? false
                 let byBrowser = zip(start.browserKey, existing.browserKey).map { SecretComparison.equal($0, $1) } ?? false
                 guard byToken || byBrowser else { throw StudyStoreError.participantHasSession }
@@ -111,8 +124,9 @@ extension StudyDatabase {
                 browserKey: start.browserKey)
             try session.insert(db)
             let earlier = try HandoutRecord.filter(HandoutRecord.Columns.sequence == chosen.sequence).fetchCount(db)
-            var handout = HandoutRecord(id: nil, sequence: chosen.sequence, session: session.token,
-                                        handedOutAt: now, earlierHandouts: earlier)
+            var handout = HandoutRecord(
+                id: nil, sequence: chosen.sequence, session: session.token,
+                handedOutAt: now, earlierHandouts: earlier)
             try handout.insert(db)
             return SessionSnapshot(session: session, answered: [], resumed: false)
         }
@@ -131,8 +145,10 @@ extension StudyDatabase {
     /// Marks the session complete once all `trialCount` trials are answered, storing its participant
     /// `flags` (flag -> what raised it) in the same transaction. Idempotent: a completed session keeps its
     /// first completion time, code and flags.
-    public func completeSession(token: String, trialCount: Int, code: String, flags: [ParticipantFlag: String] = [:],
-                                now: Date) async throws -> CompletionOutcome {
+    public func completeSession(
+        token: String, trialCount: Int, code: String, flags: [ParticipantFlag: String] = [:],
+        now: Date
+    ) async throws -> CompletionOutcome {
         try await pool.write { db in
             guard var session = try SessionRecord.fetchOne(db, key: token) else { return .unknownSession }
             if session.completedAt != nil { return .completed(session) }
@@ -179,8 +195,9 @@ extension StudyDatabase {
     }
 
     static func answered(_ db: Database, token: String) throws -> [Int] {
-        try Int.fetchAll(db.cachedStatement(sql: "SELECT trial_index FROM answer WHERE session = ? ORDER BY trial_index"),
-                         arguments: [token])
+        try Int.fetchAll(
+            db.cachedStatement(sql: "SELECT trial_index FROM answer WHERE session = ? ORDER BY trial_index"),
+            arguments: [token])
     }
 
     /// When each session last progressed: its latest answer, or its start before its first answer.
@@ -189,11 +206,13 @@ extension StudyDatabase {
 
     /// Completed sessions and sessions that progressed since `activeSince`, per sequence.
     static func takenCounts(_ db: Database, activeSince: Date) throws -> [String: Int] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT sequence, COUNT(*) AS taken FROM session
-            WHERE completed_at IS NOT NULL OR \(lastProgressSQL) >= ?
-            GROUP BY sequence
-            """, arguments: [activeSince])
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT sequence, COUNT(*) AS taken FROM session
+                WHERE completed_at IS NOT NULL OR \(lastProgressSQL) >= ?
+                GROUP BY sequence
+                """, arguments: [activeSince])
         var counts: [String: Int] = [:]
         for row in rows { counts[try row.decode(forColumn: "sequence")] = try row.decode(Int.self, forColumn: "taken") }
         return counts

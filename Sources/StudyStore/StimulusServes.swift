@@ -15,8 +15,10 @@ extension StudyDatabase {
     /// if that trial is open: not answered, the session not complete, and at most `lookahead` trials past
     /// the first unanswered one. A trial's images are never served again once it is answered.
     /// `exists` says whether the session's sequence (by id) has that trial and slot; nothing is recorded otherwise.
-    public func serveStimulus(stimulusKey: String, trialIndex: Int, slot: String, now: Date, lookahead: Int,
-                              exists: @escaping @Sendable (String) -> Bool) async throws -> StimulusServeOutcome {
+    public func serveStimulus(
+        stimulusKey: String, trialIndex: Int, slot: String, now: Date, lookahead: Int,
+        exists: @escaping @Sendable (String) -> Bool
+    ) async throws -> StimulusServeOutcome {
         try await pool.write { db in
             guard let session = try SessionRecord.filter(SessionRecord.Columns.stimulusKey == stimulusKey).fetchOne(db) else {
                 return .unknownKey
@@ -27,12 +29,13 @@ extension StudyDatabase {
             if answered.contains(trialIndex) { return .notOpen }
             let firstOpen = TrialProgress.firstUnanswered(answered, below: answered.count + 1) ?? 0
             if trialIndex > firstOpen + lookahead { return .notOpen }
-            try db.execute(sql: """
-                INSERT INTO stimulus_serve (session, trial_index, slot, first_served_at, last_served_at, serves)
-                VALUES (?, ?, ?, ?, ?, 1)
-                ON CONFLICT (session, trial_index, slot) DO UPDATE SET
-                    last_served_at = excluded.last_served_at, serves = serves + 1
-                """, arguments: [session.token, trialIndex, slot, now, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO stimulus_serve (session, trial_index, slot, first_served_at, last_served_at, serves)
+                    VALUES (?, ?, ?, ?, ?, 1)
+                    ON CONFLICT (session, trial_index, slot) DO UPDATE SET
+                        last_served_at = excluded.last_served_at, serves = serves + 1
+                    """, arguments: [session.token, trialIndex, slot, now, now])
             return .serve(session: session)
         }
     }
@@ -46,12 +49,15 @@ extension StudyDatabase {
 
     /// The server's own flags for an answer received at `receivedAt` (StudyKit's `AnswerFlag`), and
     /// when the trial's images were first served.
-    static func serverTiming(_ db: Database, session: String, trialIndex: Int, receivedAt: Date,
-                             minimumDelay: TimeInterval) throws -> (flags: [String], servedAt: Date?) {
-        let statement = try db.cachedStatement(sql: """
-            SELECT MIN(first_served_at) AS served_at, MAX(serves) AS serves FROM stimulus_serve
-            WHERE session = ? AND trial_index = ?
-            """)
+    static func serverTiming(
+        _ db: Database, session: String, trialIndex: Int, receivedAt: Date,
+        minimumDelay: TimeInterval
+    ) throws -> (flags: [String], servedAt: Date?) {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT MIN(first_served_at) AS served_at, MAX(serves) AS serves FROM stimulus_serve
+                WHERE session = ? AND trial_index = ?
+                """)
         let row = try Row.fetchOne(statement, arguments: [session, trialIndex])
         guard let row, let servedAt: Date = try row.decode(forColumn: "served_at") else {
             return ([AnswerFlag.unseen.rawValue], nil)

@@ -46,9 +46,11 @@ public final class StudyDatabase: Sendable {
     private func migrate() throws {
         let migrator = Schema.migrator
         let (tables, applied): ([String], Set<String>) = try pool.read { db in
-            let tables = try String.fetchAll(db, sql: """
-                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
-                """)
+            let tables = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+                    """)
             let applied = try db.tableExists("grdb_migrations") ? try migrator.appliedIdentifiers(db) : []
             return (tables, applied)
         }

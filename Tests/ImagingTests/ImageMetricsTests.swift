@@ -44,8 +44,10 @@ final class ImageMetricsTests: XCTestCase {
         let b = TestPNGFiles.pattern(width: 12, height: 13)
         XCTAssertTrue(ImageMetrics.psnr(a, b).isNaN)
         XCTAssertTrue(ImageMetrics.ssim(a, b).isNaN)
-        XCTAssertTrue(ImageMetrics.ssim(
-            TestPNGFiles.pattern(width: 10, height: 10), TestPNGFiles.pattern(width: 10, height: 10)).isNaN)
+        XCTAssertTrue(
+            ImageMetrics.ssim(
+                TestPNGFiles.pattern(width: 10, height: 10), TestPNGFiles.pattern(width: 10, height: 10)
+            ).isNaN)
     }
 
     func testConsistencyIsZeroForAnOutputThatDownsamplesToTheLR() {

@@ -140,8 +140,9 @@ final class PNGTests: XCTestCase {
     func testCorruptedImageDataIsRejected() throws {
         var bytes = [UInt8](try PNG.encode(TestPNGFiles.pattern(width: 40, height: 40)))
         for index in 60..<(bytes.count - 20) { bytes[index] ^= 0x5A }
-        assertRejected(try PNG.decode(Data(bytes), name: "scrambled.png"), naming: "scrambled.png",
-                       containing: "truncated or corrupt")
+        assertRejected(
+            try PNG.decode(Data(bytes), name: "scrambled.png"), naming: "scrambled.png",
+            containing: "truncated or corrupt")
     }
 
     func testGrayscaleIsRejected() throws {
@@ -188,8 +189,9 @@ final class PNGTests: XCTestCase {
     ) {
         XCTAssertThrowsError(try expression(), file: file, line: line) { error in
             let message = "\(error)"
-            XCTAssertTrue(message.hasPrefix(name + ":"), "message does not name the file: \(message)",
-                          file: file, line: line)
+            XCTAssertTrue(
+                message.hasPrefix(name + ":"), "message does not name the file: \(message)",
+                file: file, line: line)
             XCTAssertTrue(message.contains(text), "message lacks \"\(text)\": \(message)", file: file, line: line)
         }
     }

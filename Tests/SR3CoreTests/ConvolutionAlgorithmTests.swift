@@ -15,12 +15,15 @@ final class ConvolutionAlgorithmTests: XCTestCase {
         let imageFloats = 6 * h * w
         var results: [ConvolutionAlgorithm: [Float]] = [:]
         for algorithm in ConvolutionAlgorithm.allCases {
-            let one = try checkpoint.unet.forward(input.values, levels: levels.values, batch: n, height: h, width: w, threads: 1, algorithm: algorithm)
-            let two = try checkpoint.unet.forward(input.values, levels: levels.values, batch: n, height: h, width: w, threads: 2, algorithm: algorithm)
+            let one = try checkpoint.unet.forward(
+                input.values, levels: levels.values, batch: n, height: h, width: w, threads: 1, algorithm: algorithm)
+            let two = try checkpoint.unet.forward(
+                input.values, levels: levels.values, batch: n, height: h, width: w, threads: 2, algorithm: algorithm)
             XCTAssertLessThan(maxAbsDifference(one, expected.values), 1e-4, "\(algorithm)")
             XCTAssertEqual(one, two, "\(algorithm): 1 and 2 threads")
-            let alone = try checkpoint.unet.forward(Array(input.values[imageFloats...]), levels: [levels.values[1]], batch: 1,
-                                                    height: h, width: w, threads: 2, algorithm: algorithm)
+            let alone = try checkpoint.unet.forward(
+                Array(input.values[imageFloats...]), levels: [levels.values[1]], batch: 1,
+                height: h, width: w, threads: 2, algorithm: algorithm)
             XCTAssertEqual(Array(one[(3 * h * w)...]), alone, "\(algorithm): alone and in a batch")
             results[algorithm] = one
         }

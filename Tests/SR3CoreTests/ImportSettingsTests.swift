@@ -34,49 +34,62 @@ final class ImportSettingsTests: XCTestCase {
     func testPILBicubicConditioningMatchesPIL() throws {
         let file = try Fixtures.load("torch-pil-bicubic.safetensors")
         for (lrName, upName) in [("lr", "up"), ("lr_odd", "up_odd")] {
-            let lr = try Fixtures.tensor(file, lrName), up = try Fixtures.tensor(file, upName)
-            let ours = Conditioning.bicubicBaseline(lr: lr.values.map { $0 / 255 }, count: 1, channels: 3, height: lr.shape[1], width: lr.shape[2],
-                                                    toHeight: up.shape[1], toWidth: up.shape[2], upsampler: .pilBicubic)
+            let lr = try Fixtures.tensor(file, lrName)
+            let up = try Fixtures.tensor(file, upName)
+            let ours = Conditioning.bicubicBaseline(
+                lr: lr.values.map { $0 / 255 }, count: 1, channels: 3, height: lr.shape[1], width: lr.shape[2],
+                toHeight: up.shape[1], toWidth: up.shape[2], upsampler: .pilBicubic)
             let differences = zip(ours, up.values).map { abs($0 * 255 - $1) }
             XCTAssertLessThan(differences.max() ?? 0, 0.01, "\(upName) equals PIL's")
-            let torch = Conditioning.bicubicBaseline(lr: lr.values.map { $0 / 255 }, count: 1, channels: 3, height: lr.shape[1], width: lr.shape[2],
-                                                     toHeight: up.shape[1], toWidth: up.shape[2])
+            let torch = Conditioning.bicubicBaseline(
+                lr: lr.values.map { $0 / 255 }, count: 1, channels: 3, height: lr.shape[1], width: lr.shape[2],
+                toHeight: up.shape[1], toWidth: up.shape[2])
             XCTAssertGreaterThan(zip(torch, up.values).map { abs($0 * 255 - $1) }.max() ?? 0, 2, "the torch upsampler is really different")
         }
     }
 
     func testCheckpointScheduleIsTheDefaultAndRespaces() throws {
         let own = BetaSchedule(steps: 2000, start: 1e-6, end: 1e-2)
-        let full = try SamplingSettings.resolved(sampler: .ddpm, steps: nil, projection: false, source: nil, betaStart: nil, betaEnd: nil,
-                                                 checkpointSchedule: own)
+        let full = try SamplingSettings.resolved(
+            sampler: .ddpm, steps: nil, projection: false, source: nil, betaStart: nil, betaEnd: nil,
+            checkpointSchedule: own)
         XCTAssertEqual(full.steps, 2000)
         let sampler = full.makeSampler()
         XCTAssertEqual(sampler.timesteps.count, 2000)
         XCTAssertEqual(sampler.schedule.betas.first ?? 0, 1e-6, accuracy: 1e-15)
         XCTAssertEqual(sampler.schedule.betas.last ?? 0, 1e-2, accuracy: 1e-15)
 
-        let ddim = try SamplingSettings.resolved(sampler: .ddim, steps: 50, projection: false, source: .checkpoint, betaStart: nil, betaEnd: nil,
-                                                 checkpointSchedule: own)
+        let ddim = try SamplingSettings.resolved(
+            sampler: .ddim, steps: 50, projection: false, source: .checkpoint, betaStart: nil, betaEnd: nil,
+            checkpointSchedule: own)
         let respaced = ddim.makeSampler()
         XCTAssertEqual(respaced.timesteps.count, 50)
         // The respaced schedule keeps the base schedule's noise levels at the kept timesteps, including the noisiest.
         XCTAssertEqual(respaced.schedule.gammas.last ?? 0, own.noiseSchedule.gammas.last ?? 1, accuracy: 1e-12)
         XCTAssertTrue(ddim.scheduleSummary.contains("respaced to 50"))
 
-        let linear = try SamplingSettings.resolved(sampler: .ddpm, steps: nil, projection: false, source: nil, betaStart: 1e-4, betaEnd: 0.02,
-                                                   checkpointSchedule: own)
+        let linear = try SamplingSettings.resolved(
+            sampler: .ddpm, steps: nil, projection: false, source: nil, betaStart: 1e-4, betaEnd: 0.02,
+            checkpointSchedule: own)
         XCTAssertNil(linear.schedule)
         XCTAssertEqual(linear.steps, 100)
-        let legacy = try SamplingSettings.resolved(sampler: .ddpm, steps: nil, projection: true, source: nil, betaStart: nil, betaEnd: nil,
-                                                   checkpointSchedule: nil)
+        let legacy = try SamplingSettings.resolved(
+            sampler: .ddpm, steps: nil, projection: true, source: nil, betaStart: nil, betaEnd: nil,
+            checkpointSchedule: nil)
         XCTAssertEqual(legacy, SamplingSettings(sampler: .ddpm, steps: 100, projection: true), "checkpoints without a schedule keep today's default")
 
-        XCTAssertThrowsError(try SamplingSettings.resolved(sampler: .ddpm, steps: 3000, projection: false, source: .checkpoint, betaStart: nil,
-                                                           betaEnd: nil, checkpointSchedule: own))
-        XCTAssertThrowsError(try SamplingSettings.resolved(sampler: .ddpm, steps: nil, projection: false, source: .checkpoint, betaStart: nil,
-                                                           betaEnd: nil, checkpointSchedule: nil))
-        XCTAssertThrowsError(try SamplingSettings.resolved(sampler: .ddpm, steps: nil, projection: false, source: .checkpoint, betaStart: 1e-4,
-                                                           betaEnd: nil, checkpointSchedule: own))
+        XCTAssertThrowsError(
+            try SamplingSettings.resolved(
+                sampler: .ddpm, steps: 3000, projection: false, source: .checkpoint, betaStart: nil,
+                betaEnd: nil, checkpointSchedule: own))
+        XCTAssertThrowsError(
+            try SamplingSettings.resolved(
+                sampler: .ddpm, steps: nil, projection: false, source: .checkpoint, betaStart: nil,
+                betaEnd: nil, checkpointSchedule: nil))
+        XCTAssertThrowsError(
+            try SamplingSettings.resolved(
+                sampler: .ddpm, steps: nil, projection: false, source: .checkpoint, betaStart: 1e-4,
+                betaEnd: nil, checkpointSchedule: own))
     }
 
     func testCheckpointMetadataForConditioningAndScheduleIsChecked() throws {
@@ -103,14 +116,19 @@ final class CheckpointScheduleParityTests: XCTestCase {
         func buffer(_ name: String) throws -> [Float] { try XCTUnwrap(buffers[name], name).values }
         let settings = SamplingSettings(sampler: .ddpm, steps: 2000, schedule: BetaSchedule(steps: 2000, start: 1e-6, end: 1e-2))
         let sampler = settings.makeSampler()
-        let sqrtGamma = try buffer("sqrt_alphas_cumprod"), coef1 = try buffer("posterior_mean_coef1"), coef2 = try buffer("posterior_mean_coef2")
-        let recip = try buffer("sqrt_recip_alphas_cumprod"), recipm1 = try buffer("sqrt_recipm1_alphas_cumprod")
+        let sqrtGamma = try buffer("sqrt_alphas_cumprod")
+        let coef1 = try buffer("posterior_mean_coef1")
+        let coef2 = try buffer("posterior_mean_coef2")
+        let recip = try buffer("sqrt_recip_alphas_cumprod")
+        let recipm1 = try buffer("sqrt_recipm1_alphas_cumprod")
         let logVariance = try buffer("posterior_log_variance_clipped")
         var rng = NormalRNG(seed: 7)
         for t in [2000, 1999, 1500, 700, 100, 10, 2, 1] {
             // The public code conditions on sqrt_alphas_cumprod_prev[t] (its t = ours - 1), i.e. sqrt(gamma_t).
             XCTAssertEqual(sampler.noiseLevel(at: t), sqrtGamma[t - 1], accuracy: 1e-6, "level at t=\(t)")
-            let y = rng.normals(12), eps = rng.normals(12).map { $0 * 0.1 }, z = rng.normals(12)
+            let y = rng.normals(12)
+            let eps = rng.normals(12).map { $0 * 0.1 }
+            let z = rng.normals(12)
             let ours = sampler.step(modelOutput: eps, timestep: t, sample: y, noise: z, correction: nil)
             for i in y.indices {
                 let x0 = min(1, max(-1, recip[t - 1] * y[i] - recipm1[t - 1] * eps[i]))

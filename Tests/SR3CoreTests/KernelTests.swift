@@ -1,18 +1,22 @@
-@testable import SR3Core
 import XCTest
+
+@testable import SR3Core
 
 /// The tiled im2col and Winograd convolutions and the two-buffer GroupNorm against plain loops, on odd
 /// sizes where tiles cut rows at arbitrary points.
 final class KernelTests: XCTestCase {
     func testTiledConvolutionMatchesDirectLoops() {
         var rng = NormalRNG(seed: 21)
-        for (kernel, stride, height, width, cin, cout) in [(3, 1, 7, 13, 5, 18), (3, 2, 10, 14, 5, 18), (1, 1, 9, 11, 5, 18),
-                                                           (3, 1, 20, 48, 5, 18), (3, 1, 1, 1, 3, 40), (3, 1, 9, 2, 70, 33),
-                                                           (3, 1, 64, 64, 32, 32), (3, 1, 8, 8, 96, 64)] {
+        for (kernel, stride, height, width, cin, cout) in [
+            (3, 1, 7, 13, 5, 18), (3, 2, 10, 14, 5, 18), (1, 1, 9, 11, 5, 18),
+            (3, 1, 20, 48, 5, 18), (3, 1, 1, 1, 3, 40), (3, 1, 9, 2, 70, 33),
+            (3, 1, 64, 64, 32, 32), (3, 1, 8, 8, 96, 64),
+        ] {
             // Weights scaled as in a trained network, so outputs stay near 1 and 1e-4 is a relative bound too.
             let scale = 1 / Float(cin * kernel * kernel).squareRoot()
-            let conv = ConvWeights(outChannels: cout, inChannels: cin, kernel: kernel, stride: stride,
-                                   weight: rng.normals(cout * cin * kernel * kernel).map { $0 * scale }, bias: rng.normals(cout))
+            let conv = ConvWeights(
+                outChannels: cout, inChannels: cin, kernel: kernel, stride: stride,
+                weight: rng.normals(cout * cin * kernel * kernel).map { $0 * scale }, bias: rng.normals(cout))
             let input = rng.normals(cin * height * width)
             let out = conv.outputSize(height: height, width: width)
             let expected = naiveConvolution(conv, input, height, width)
@@ -22,8 +26,9 @@ final class KernelTests: XCTestCase {
                 for threads in [1, 2] {
                     let result = run(conv, input, height, width, threads: threads, algorithm: algorithm)
                     XCTAssertEqual(result.count, cout * out.height * out.width)
-                    XCTAssertLessThan(maxAbsDifference(result, expected), 1e-4,
-                                      "k\(kernel) s\(stride) \(height)x\(width), \(threads) thread(s), \(algorithm)")
+                    XCTAssertLessThan(
+                        maxAbsDifference(result, expected), 1e-4,
+                        "k\(kernel) s\(stride) \(height)x\(width), \(threads) thread(s), \(algorithm)")
                     results.append(result)
                 }
                 XCTAssertEqual(results[0], results[1], "bit-identical for 1 and 2 threads, \(algorithm)")
@@ -43,11 +48,13 @@ final class KernelTests: XCTestCase {
         let bBuffer = Buffer(b)
         let fromOneBuffer = Buffer(count: joined.count)
         let fromTwoBuffer = Buffer(count: joined.count)
-        let context = KernelContext(workers: Workers(2), columnBase: SharedFloats(fromOneBuffer.pointer), columnCapacity: 0,
-                                    algorithm: .im2col)
+        let context = KernelContext(
+            workers: Workers(2), columnBase: SharedFloats(fromOneBuffer.pointer), columnCapacity: 0,
+            algorithm: .im2col)
         norm.apply(input: ChannelPlanes(joinedBuffer.pointer, planeSize: plane), output: fromOneBuffer.pointer, swish: true, context: context)
-        norm.apply(input: ChannelPlanes(aBuffer.pointer, channels: first, then: bBuffer.pointer, planeSize: plane),
-                   output: fromTwoBuffer.pointer, swish: true, context: context)
+        norm.apply(
+            input: ChannelPlanes(aBuffer.pointer, channels: first, then: bBuffer.pointer, planeSize: plane),
+            output: fromTwoBuffer.pointer, swish: true, context: context)
         let fromOne = fromOneBuffer.values
         let fromTwo = fromTwoBuffer.values
         XCTAssertLessThan(maxAbsDifference(fromOne, fromTwo), 1e-5)
@@ -61,13 +68,16 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(fromTwo[c * plane + 3], y / (1 + exp(-y)), accuracy: 1e-5)
     }
 
-    private func run(_ conv: ConvWeights, _ input: [Float], _ height: Int, _ width: Int, threads: Int,
-                     algorithm: ConvolutionAlgorithm) -> [Float] {
+    private func run(
+        _ conv: ConvWeights, _ input: [Float], _ height: Int, _ width: Int, threads: Int,
+        algorithm: ConvolutionAlgorithm
+    ) -> [Float] {
         let out = conv.outputSize(height: height, width: width)
         let capacity = max(1, conv.scratchFloats(height: height, width: width, algorithm: algorithm))
         let columns = Buffer(count: capacity * threads)
-        let context = KernelContext(workers: Workers(threads), columnBase: SharedFloats(columns.pointer), columnCapacity: capacity,
-                                    algorithm: algorithm)
+        let context = KernelContext(
+            workers: Workers(threads), columnBase: SharedFloats(columns.pointer), columnCapacity: capacity,
+            algorithm: algorithm)
         let source = Buffer(input)
         let result = Buffer(count: conv.outChannels * out.height * out.width)
         conv.apply(input: source.pointer, height: height, width: width, output: result.pointer, context: context)

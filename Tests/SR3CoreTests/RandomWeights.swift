@@ -7,7 +7,8 @@ enum RandomWeights {
         var out: [String: NamedTensor] = [:]
         for (name, shape) in UNet.expectedTensorShapes(for: config).sorted(by: { $0.key < $1.key }) {
             let count = shape.reduce(1, *)
-            let values = name.hasSuffix("norm.weight") || name.contains("block.0.weight")
+            let values =
+                name.hasSuffix("norm.weight") || name.contains("block.0.weight")
                 ? [Float](repeating: 1, count: count) : rng.normals(count).map { $0 * scale }
             out[name] = NamedTensor(shape: shape, values: values)
         }

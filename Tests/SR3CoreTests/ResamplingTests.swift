@@ -156,8 +156,10 @@ private struct FixtureTensors {
         var values = [Float](repeating: 0, count: count)
         data.subdata(in: begin..<end).withUnsafeBytes { raw in
             for index in 0..<count {
-                values[index] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(
-                    fromByteOffset: index * 4, as: UInt32.self)))
+                values[index] = Float(
+                    bitPattern: UInt32(
+                        littleEndian: raw.loadUnaligned(
+                            fromByteOffset: index * 4, as: UInt32.self)))
             }
         }
         return Tensor(shape: shape, values: values)

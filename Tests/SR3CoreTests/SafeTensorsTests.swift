@@ -18,8 +18,9 @@ final class SafeTensorsTests: XCTestCase {
 
     func testFloat32RoundTripIsExact() throws {
         let values: [Float] = [0, -0.0, 1, -1.5, .pi, 1e-38, 3e38, .infinity, 1.0 / 3]
-        let file = SafeTensors(tensors: ["a": NamedTensor(shape: [3, 3], values: values), "b": NamedTensor(shape: [0], values: [])],
-                               metadata: ["kind": "test"])
+        let file = SafeTensors(
+            tensors: ["a": NamedTensor(shape: [3, 3], values: values), "b": NamedTensor(shape: [0], values: [])],
+            metadata: ["kind": "test"])
         let url = directory.appendingPathComponent("f32.safetensors")
         try file.write(to: url)
         let back = try SafeTensors.read(url)
@@ -52,8 +53,9 @@ final class SafeTensorsTests: XCTestCase {
             let checkpoint = try Checkpoint(contentsOf: url)
             let io = try Fixtures.load("parity-io.safetensors")
             let input = try Fixtures.tensor(io, "input")
-            let out = try checkpoint.unet.forward(input.values, levels: try Fixtures.tensor(io, "noise_level").values,
-                                                  batch: 2, height: 32, width: 32)
+            let out = try checkpoint.unet.forward(
+                input.values, levels: try Fixtures.tensor(io, "noise_level").values,
+                batch: 2, height: 32, width: 32)
             let error = maxAbsDifference(out, try Fixtures.tensor(io, "output").values)
             // Rounded weights move the output a little, not a lot.
             XCTAssertLessThan(error, dtype == .f16 ? 0.02 : 0.2, "\(dtype): \(error)")
@@ -158,7 +160,8 @@ final class SafeTensorsTests: XCTestCase {
         try expectCheckpointRejection(noConfig, mentions: ["no 'config'"])
 
         var badConfig = original
-        badConfig.metadata["config"] = #"{"in_channel": 6, "inner_channel": 16, "norm_groups": 5, "channel_mults": [1, 2, 2], "attn_res": [8], "res_blocks": 1, "image_size": 32}"#
+        badConfig.metadata["config"] =
+            #"{"in_channel": 6, "inner_channel": 16, "norm_groups": 5, "channel_mults": [1, 2, 2], "attn_res": [8], "res_blocks": 1, "image_size": 32}"#
         try expectCheckpointRejection(badConfig, mentions: ["not divisible by norm_groups 5"])
     }
 

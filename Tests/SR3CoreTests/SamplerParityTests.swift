@@ -26,13 +26,16 @@ final class SamplerParityTests: XCTestCase {
         let sampler = DDPMSampler(schedule: NoiseSchedule(betas: betas))
         XCTAssertEqual(sampler.timesteps, Array((1...betas.count).reversed()))
         for i in 0..<n {
-            let projection = projected ? ConsistencyProjection(
-                lr: Array(lr.values[(i * c * lh * lw)..<((i + 1) * c * lh * lw)]), channels: c,
-                lrHeight: lh, lrWidth: lw, height: h, width: w) : nil
+            let projection =
+                projected
+                ? ConsistencyProjection(
+                    lr: Array(lr.values[(i * c * lh * lw)..<((i + 1) * c * lh * lw)]), channels: c,
+                    lrHeight: lh, lrWidth: lw, height: h, width: w) : nil
             let out = try ImageSampling.sample(
                 unet: checkpoint.unet, condition: Array(condition.values[(i * image)..<((i + 1) * image)]), height: h, width: w,
                 initial: Array(initial.values[(i * image)..<((i + 1) * image)]), sampler: sampler, projection: projection,
-                threads: 2, noise: { t in
+                threads: 2,
+                noise: { t in
                     // z[t - 2] for image i; z is [steps - 1, batch, c, h, w].
                     let start = ((t - 2) * n + i) * image
                     return Array(noises.values[start..<(start + image)])

@@ -15,18 +15,24 @@ final class TorchImportTests: XCTestCase {
         try? FileManager.default.removeItem(at: scratch)
     }
 
-    private func importFixture(_ source: URL, config: URL = Fixtures.url("torch-sr3-small.json"),
-                               options: SR3Import.Options = .init()) throws -> (Checkpoint, [String]) {
+    private func importFixture(
+        _ source: URL, config: URL = Fixtures.url("torch-sr3-small.json"),
+        options: SR3Import.Options = .init()
+    ) throws -> (Checkpoint, [String]) {
         let output = scratch.appendingPathComponent("imported.safetensors")
         let report = try SR3Import.importFile(source: source, config: config, output: output, options: options, sha256: { _ in "feed" })
         return (try Checkpoint(contentsOf: output), report)
     }
 
-    private func assertRefused(_ source: URL, config: URL = Fixtures.url("torch-sr3-small.json"), mentions expected: [String],
-                               file: StaticString = #filePath, line: UInt = #line) {
+    private func assertRefused(
+        _ source: URL, config: URL = Fixtures.url("torch-sr3-small.json"), mentions expected: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         let output = scratch.appendingPathComponent("refused.safetensors")
-        XCTAssertThrowsError(try SR3Import.importFile(source: source, config: config, output: output, options: .init(), sha256: { _ in "x" }),
-                             file: file, line: line) { error in
+        XCTAssertThrowsError(
+            try SR3Import.importFile(source: source, config: config, output: output, options: .init(), sha256: { _ in "x" }),
+            file: file, line: line
+        ) { error in
             let text = "\(error)"
             XCTAssertFalse(text.contains("\n"), "one line: \(text)", file: file, line: line)
             for piece in expected { XCTAssertTrue(text.contains(piece), "\(text) should mention \(piece)", file: file, line: line) }
@@ -80,7 +86,8 @@ final class TorchImportTests: XCTestCase {
         let views = try TorchStateDict.read(Fixtures.url("torch-sr3-small.pth")).tensors
         let plain = try TorchStateDict.read(Fixtures.url("torch-sr3-small-nested.pth")).tensors
         for name in ["denoise_fn.downs.0.weight", "denoise_fn.downs.0.bias", "denoise_fn.final_conv.block.3.bias"] {
-            let a = try XCTUnwrap(views[name]), b = try XCTUnwrap(plain[name])
+            let a = try XCTUnwrap(views[name])
+            let b = try XCTUnwrap(plain[name])
             XCTAssertEqual(a.shape, b.shape, name)
             // The nested file holds the same values rounded to float16.
             XCTAssertLessThan(maxAbsDifference(a.values, b.values), 2e-3, name)
@@ -149,12 +156,18 @@ final class TorchImportTests: XCTestCase {
         XCTAssertEqual(checkpoint.conditioning, .torchBicubic)
         XCTAssertTrue(report.contains("used the state dict under the key 'ema'"))
         let output = scratch.appendingPathComponent("nokey.safetensors")
-        XCTAssertThrowsError(try SR3Import.importFile(source: Fixtures.url("torch-sr3-small-nested.pth"), config: Fixtures.url("torch-sr3-small.json"),
-                                                      output: output, options: .init(key: "model"), sha256: { _ in "" })) { error in
+        XCTAssertThrowsError(
+            try SR3Import.importFile(
+                source: Fixtures.url("torch-sr3-small-nested.pth"), config: Fixtures.url("torch-sr3-small.json"),
+                output: output, options: .init(key: "model"), sha256: { _ in "" })
+        ) { error in
             XCTAssertTrue("\(error)".contains("no state dict under the key 'model'; state dicts are under 'ema'"), "\(error)")
         }
-        XCTAssertThrowsError(try SR3Import.importFile(source: Fixtures.url("torch-sr3-small.pth"), config: Fixtures.url("torch-sr3-small.json"),
-                                                      output: output, options: .init(kind: .regression), sha256: { _ in "" })) { error in
+        XCTAssertThrowsError(
+            try SR3Import.importFile(
+                source: Fixtures.url("torch-sr3-small.pth"), config: Fixtures.url("torch-sr3-small.json"),
+                output: output, options: .init(kind: .regression), sha256: { _ in "" })
+        ) { error in
             XCTAssertTrue("\(error)".contains("a regression model takes 3 input channels"), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
@@ -174,21 +187,25 @@ final class ImportedSamplingParityTests: XCTestCase {
         let config = scratch.appendingPathComponent("five-steps.json")
         try text.write(to: config, atomically: true, encoding: .utf8)
         let output = scratch.appendingPathComponent("imported.safetensors")
-        _ = try SR3Import.importFile(source: Fixtures.url("torch-sr3-small.pth"), config: config, output: output, options: .init(), sha256: { _ in "" })
+        _ = try SR3Import.importFile(
+            source: Fixtures.url("torch-sr3-small.pth"), config: config, output: output, options: .init(), sha256: { _ in "" })
         let checkpoint = try Checkpoint(contentsOf: output)
 
         let io = try Fixtures.load("torch-sr3-small-sampling.safetensors")
         let lr = try Fixtures.tensor(io, "lr").values.map { $0 / 255 }
-        let condition = Conditioning.condition(lr: lr, count: 1, channels: 3, height: 4, width: 4, toHeight: 16, toWidth: 16,
-                                               upsampler: checkpoint.conditioning)
-        let settings = try SamplingSettings.resolved(sampler: .ddpm, steps: nil, projection: false, source: nil, betaStart: nil, betaEnd: nil,
-                                                     checkpointSchedule: checkpoint.inferenceSchedule)
+        let condition = Conditioning.condition(
+            lr: lr, count: 1, channels: 3, height: 4, width: 4, toHeight: 16, toWidth: 16,
+            upsampler: checkpoint.conditioning)
+        let settings = try SamplingSettings.resolved(
+            sampler: .ddpm, steps: nil, projection: false, source: nil, betaStart: nil, betaEnd: nil,
+            checkpointSchedule: checkpoint.inferenceSchedule)
         XCTAssertEqual(settings.steps, 5)
         let noises = try Fixtures.tensor(io, "noises").values
         let plane = 3 * 16 * 16
-        let result = try ImageSampling.sample(unet: checkpoint.unet, condition: condition, height: 16, width: 16,
-                                              initial: try Fixtures.tensor(io, "initial").values, sampler: settings.makeSampler(),
-                                              projection: nil, noise: { t in Array(noises[((5 - t) * plane)..<((6 - t) * plane)]) })
+        let result = try ImageSampling.sample(
+            unet: checkpoint.unet, condition: condition, height: 16, width: 16,
+            initial: try Fixtures.tensor(io, "initial").values, sampler: settings.makeSampler(),
+            projection: nil, noise: { t in Array(noises[((5 - t) * plane)..<((6 - t) * plane)]) })
         XCTAssertLessThan(maxAbsDifference(result, try Fixtures.tensor(io, "output").values), 1e-4)
     }
 }
@@ -215,34 +232,38 @@ final class HostilePickleTests: XCTestCase {
     }
 
     func testMalformedPicklesAreRefused() throws {
-        try refuse([0x80, 0x02, 0x7D], mentions: "truncated")                         // no STOP
-        try refuse([0x80, 0x02, 0x68, 0x05, 0x2E], mentions: "memo entry 5")          // BINGET of nothing
-        try refuse([0x80, 0x02, 0x52, 0x2E], mentions: "pops more")                   // REDUCE on an empty stack
-        try refuse([0x80, 0x02, 0x69, 0x2E], mentions: "opcode 0x69")                 // INST: not a state dict's
+        try refuse([0x80, 0x02, 0x7D], mentions: "truncated")  // no STOP
+        try refuse([0x80, 0x02, 0x68, 0x05, 0x2E], mentions: "memo entry 5")  // BINGET of nothing
+        try refuse([0x80, 0x02, 0x52, 0x2E], mentions: "pops more")  // REDUCE on an empty stack
+        try refuse([0x80, 0x02, 0x69, 0x2E], mentions: "opcode 0x69")  // INST: not a state dict's
         try refuse([0x80, 0x02] + Array("cbuiltins\neval\n.".utf8), mentions: "builtins.eval")
-        try refuse([0x80, 0x02, 0x7D, 0x2E], mentions: "no tensors")                  // an empty dict
+        try refuse([0x80, 0x02, 0x7D, 0x2E], mentions: "no tensors")  // an empty dict
     }
 }
 
 /// Writes a zip of stored entries (enough for hostile-pickle tests).
 enum StoredZip {
     static func write(_ entries: [String: Data], to url: URL) throws {
-        var out = Data(), directory = Data()
+        var out = Data()
+        var directory = Data()
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
         func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xFF) } }
         for (name, data) in entries.sorted(by: { $0.key < $1.key }) {
             let offset = UInt32(out.count)
             let crc = crc32(data)
             let name8 = Array(name.utf8)
-            let common = le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(name8.count) + le16(0)
+            let common =
+                le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(name8.count)
+                + le16(0)
             out.append(contentsOf: le32(0x0403_4B50) + common + name8)
             out.append(data)
             directory.append(contentsOf: le32(0x0201_4B50) + le16(20) + common + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + name8)
         }
         let directoryOffset = UInt32(out.count)
         out.append(directory)
-        out.append(contentsOf: le32(0x0605_4B50) + le16(0) + le16(0) + le16(entries.count) + le16(entries.count)
-                   + le32(UInt32(directory.count)) + le32(directoryOffset) + le16(0))
+        out.append(
+            contentsOf: le32(0x0605_4B50) + le16(0) + le16(0) + le16(entries.count) + le16(entries.count)
+                + le32(UInt32(directory.count)) + le32(directoryOffset) + le16(0))
         try out.write(to: url)
     }
 

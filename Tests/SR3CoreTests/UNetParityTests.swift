@@ -26,7 +26,8 @@ final class UNetParityTests: XCTestCase {
         let (h, w) = (input.shape[2], input.shape[3])
         let imageFloats = 6 * h * w
         let both = try checkpoint.unet.forward(input.values, levels: levels.values, batch: 2, height: h, width: w, threads: 2)
-        let second = try checkpoint.unet.forward(Array(input.values[imageFloats...]), levels: [levels.values[1]], batch: 1, height: h, width: w, threads: 1)
+        let second = try checkpoint.unet.forward(
+            Array(input.values[imageFloats...]), levels: [levels.values[1]], batch: 1, height: h, width: w, threads: 1)
         XCTAssertEqual(Array(both[(3 * h * w)...]), second)
     }
 
@@ -40,8 +41,9 @@ final class UNetParityTests: XCTestCase {
         XCTAssertTrue(out.allSatisfy { $0.isFinite })
 
         // Another config: other multipliers, two res blocks, attention at two resolutions, 5 input channels.
-        let config = UNetConfig(inChannel: 5, outChannel: 2, innerChannel: 8, channelMults: [1, 3], resBlocks: 2,
-                                attnRes: [16, 8], normGroups: 2, imageSize: 16)
+        let config = UNetConfig(
+            inChannel: 5, outChannel: 2, innerChannel: 8, channelMults: [1, 3], resBlocks: 2,
+            attnRes: [16, 8], normGroups: 2, imageSize: 16)
         let tensors = RandomWeights.tensors(for: config, seed: 3)
         let unet = try UNet(config: config, tensors: tensors)
         let y = try unet.forward(rng.normals(2 * 5 * 8 * 12), levels: [0.1, 0.9], batch: 2, height: 8, width: 12, threads: 2)

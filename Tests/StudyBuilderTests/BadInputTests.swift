@@ -13,10 +13,12 @@ final class BadInputTests: XCTestCase {
         """
 
     /// Builds a good 3-image study, applies `breakIt`, then expects `check` and `build` to fail alike.
-    private func assertFails(models: String = bicubic, extra: String = "", yaml: String? = nil,
-                             file expectedFile: String, field: String? = nil, line: Int? = nil, contains fragments: [String],
-                             breakIt: (TestStudy) throws -> Void = { _ in },
-                             sourceFile: StaticString = #filePath, sourceLine: UInt = #line) throws {
+    private func assertFails(
+        models: String = bicubic, extra: String = "", yaml: String? = nil,
+        file expectedFile: String, field: String? = nil, line: Int? = nil, contains fragments: [String],
+        breakIt: (TestStudy) throws -> Void = { _ in },
+        sourceFile: StaticString = #filePath, sourceLine: UInt = #line
+    ) throws {
         let study = try TestStudy(images: 3, width: 128, height: 128, yaml: TestStudy.smallYAML(models: Self.bicubic))
         defer { study.remove() }
         let good = try study.build()
@@ -72,14 +74,16 @@ final class BadInputTests: XCTestCase {
     }
 
     func testExternalFolderMissingAnImageOrWronglySized() throws {
-        let external = Self.bicubic + """
+        let external =
+            Self.bicubic + """
 
-              - id: theirs
-                kind: external
-                folder: theirs
-            """
+                  - id: theirs
+                    kind: external
+                    folder: theirs
+                """
         try assertFails(models: external, file: "study.yaml", field: "models[1].folder", contains: ["does not exist"])
-        try assertFails(models: external, file: "study.yaml", field: "models[1].folder", contains: ["lacks outputs for 1 of 3", "img2.png"]) { study in
+        try assertFails(models: external, file: "study.yaml", field: "models[1].folder", contains: ["lacks outputs for 1 of 3", "img2.png"]) {
+            study in
             let folder = study.folder.appendingPathComponent("theirs")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for index in 0..<2 {
@@ -96,22 +100,28 @@ final class BadInputTests: XCTestCase {
     }
 
     func testDefinitionErrors() throws {
-        try assertFails(models: "  - id: x\n    kind: sr4", file: "study.yaml", field: "models[0].kind", line: 13,
-                        contains: ["sr4", "bicubic, regression, sr3, external"])
+        try assertFails(
+            models: "  - id: x\n    kind: sr4", file: "study.yaml", field: "models[0].kind", line: 13,
+            contains: ["sr4", "bicubic, regression, sr3, external"])
         try assertFails(yaml: "name: x\nhr_size: [32\n", file: "study.yaml", contains: ["malformed YAML"])
         try assertFails(models: Self.bicubic + "\n" + Self.bicubic, file: "study.yaml", field: "models[1].id", contains: ["also used by models[0]"])
-        try assertFails(yaml: TestStudy.smallYAML(models: Self.bicubic).replacingOccurrences(of: "images_per_participant: 2", with: "images_per_participant: 5"),
-                        file: "study.yaml", field: "images_per_participant", line: 7, contains: ["has 3 source images", "at most 3"])
+        try assertFails(
+            yaml: TestStudy.smallYAML(models: Self.bicubic).replacingOccurrences(of: "images_per_participant: 2", with: "images_per_participant: 5"),
+            file: "study.yaml", field: "images_per_participant", line: 7, contains: ["has 3 source images", "at most 3"])
     }
 
     func testCheckpointsThatDoNotFit() throws {
         // The tiny checkpoints are 16 -> 128; this study is 8 -> 32.
-        try assertFails(models: "  - id: sr3\n    kind: sr3\n    checkpoint: \(TestStudy.sr3Checkpoint)", file: "study.yaml",
-                        field: "models[0].checkpoint", contains: ["16x16 -> 128x128", "lr_size 8, hr_size 32"])
-        try assertFails(models: "  - id: sr3\n    kind: sr3\n    checkpoint: missing.safetensors", file: "study.yaml",
-                        field: "models[0].checkpoint", contains: ["missing.safetensors", "does not exist"])
-        try assertFails(models: "  - id: sr3\n    kind: sr3\n    checkpoint: truncated.safetensors", file: "truncated.safetensors",
-                        contains: ["cannot be loaded"]) { study in
+        try assertFails(
+            models: "  - id: sr3\n    kind: sr3\n    checkpoint: \(TestStudy.sr3Checkpoint)", file: "study.yaml",
+            field: "models[0].checkpoint", contains: ["16x16 -> 128x128", "lr_size 8, hr_size 32"])
+        try assertFails(
+            models: "  - id: sr3\n    kind: sr3\n    checkpoint: missing.safetensors", file: "study.yaml",
+            field: "models[0].checkpoint", contains: ["missing.safetensors", "does not exist"])
+        try assertFails(
+            models: "  - id: sr3\n    kind: sr3\n    checkpoint: truncated.safetensors", file: "truncated.safetensors",
+            contains: ["cannot be loaded"]
+        ) { study in
             let bytes = try Data(contentsOf: URL(fileURLWithPath: TestStudy.sr3Checkpoint)).prefix(5000)
             try Data(bytes).write(to: study.folder.appendingPathComponent("truncated.safetensors"))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import XCTest
+
 @testable import StudyBuilder
 
 /// Without a terminal, progress is logged as lines with the percentage, the passes and an ETA.
@@ -30,9 +31,9 @@ final class BuildProgressTests: XCTestCase {
         let progress = BuildProgress(logger: Logger(label: "test") { _ in CapturingHandler(lines: lines) }, bar: false)
         progress.start(total: 20)
         progress.setLabel("sr3: images 1-4 of 4")
-        progress.update(done: 1)   // under 10% since the last line: not logged
+        progress.update(done: 1)  // under 10% since the last line: not logged
         progress.update(done: 10)
-        progress.update(done: 9)   // never goes backwards
+        progress.update(done: 9)  // never goes backwards
         progress.finish()
         XCTAssertEqual(lines.all.count, 2, "\(lines.all)")
         XCTAssertTrue(lines.all[0].hasPrefix("50% (10/20 network passes) sr3: images 1-4 of 4, elapsed "), lines.all[0])

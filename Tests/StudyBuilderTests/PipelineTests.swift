@@ -10,13 +10,16 @@ import XCTest
 final class PipelineTests: XCTestCase {
     func testStimuliAreTheSpecifiedResamplings() throws {
         // Non-square sources exercise the centre crop.
-        let study = try TestStudy(images: 3, width: 44, height: 36, yaml: TestStudy.smallYAML(models: """
-              - id: bicubic
-                kind: bicubic
-              - id: outside
-                kind: external
-                folder: outside
-            """))
+        let study = try TestStudy(
+            images: 3, width: 44, height: 36,
+            yaml: TestStudy.smallYAML(
+                models: """
+                      - id: bicubic
+                        kind: bicubic
+                      - id: outside
+                        kind: external
+                        folder: outside
+                    """))
         defer { study.remove() }
         let outside = study.folder.appendingPathComponent("outside")
         try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
@@ -48,11 +51,15 @@ final class PipelineTests: XCTestCase {
 
         // Table 1 metrics are the means of Imaging's per-image metrics.
         let bicubicMetrics = try XCTUnwrap(manifest.metrics.first { $0.model == "bicubic" })
-        var psnr = 0.0, ssim = 0.0, consistency = 0.0
+        var psnr = 0.0
+        var ssim = 0.0
+        var consistency = 0.0
         for image in manifest.images {
-            let hr = try study.stimulus(image.hr), lr = try study.stimulus(image.lr)
+            let hr = try study.stimulus(image.hr)
+            let lr = try study.stimulus(image.lr)
             let output = try study.stimulus(try XCTUnwrap(manifest.output(image: image.id, model: "bicubic")).stimulus)
-            psnr += ImageMetrics.psnr(output, hr); ssim += ImageMetrics.ssim(output, hr)
+            psnr += ImageMetrics.psnr(output, hr)
+            ssim += ImageMetrics.ssim(output, hr)
             consistency += ImageMetrics.consistency(output: output, lr: lr)
         }
         XCTAssertEqual(bicubicMetrics.images, 3)
@@ -62,8 +69,11 @@ final class PipelineTests: XCTestCase {
 
         // The design covers the available models and is what TrialDesigner makes from the study's seed.
         var rng = SeededGenerator(seed: manifest.definition.seed, stream: "design")
-        XCTAssertEqual(manifest.design, try TrialDesigner.makeDesign(definition: manifest.definition, images: ["img0", "img1", "img2"],
-                                                                    models: ["bicubic", "outside"], using: &rng))
+        XCTAssertEqual(
+            manifest.design,
+            try TrialDesigner.makeDesign(
+                definition: manifest.definition, images: ["img0", "img1", "img2"],
+                models: ["bicubic", "outside"], using: &rng))
         XCTAssertEqual(try study.temporaryBuildFolders(), [])
     }
 

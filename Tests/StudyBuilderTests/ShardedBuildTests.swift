@@ -68,7 +68,10 @@ final class ShardedBuildTests: XCTestCase {
 
         let sharded = try makeStudy()
         let cache = temporaryFolder("shared-cache")
-        defer { sharded.remove(); try? FileManager.default.removeItem(at: cache) }
+        defer {
+            sharded.remove()
+            try? FileManager.default.removeItem(at: cache)
+        }
         let shared = BuildOptions(cacheFolder: cache, builtAt: Self.builtAt)
 
         // Nothing computed yet: the assembly refuses and writes no build.
@@ -104,7 +107,10 @@ final class ShardedBuildTests: XCTestCase {
     func testShardsRacingOnTheSameOutputsAgree() throws {
         let study = try makeStudy()
         let cache = temporaryFolder("race-cache")
-        defer { study.remove(); try? FileManager.default.removeItem(at: cache) }
+        defer {
+            study.remove()
+            try? FileManager.default.removeItem(at: cache)
+        }
         let options = BuildOptions(cacheFolder: cache, builtAt: Self.builtAt)
         // Two processes given the same shard (a retried job next to the original) write the same entries at once.
         let errors = ErrorBox()
@@ -125,7 +131,10 @@ final class ShardedBuildTests: XCTestCase {
     func testLeftoversOfAKilledShardAreNeverRead() throws {
         let study = try makeStudy()
         let cache = temporaryFolder("killed-cache")
-        defer { study.remove(); try? FileManager.default.removeItem(at: cache) }
+        defer {
+            study.remove()
+            try? FileManager.default.removeItem(at: cache)
+        }
         let outputs = cache.appendingPathComponent("outputs")
         try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
         // What a writer killed before its rename leaves behind: a partial temporary file.

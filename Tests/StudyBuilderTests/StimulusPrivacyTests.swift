@@ -7,13 +7,16 @@ import XCTest
 /// Nothing a participant can see (a stimulus's URL, name, name length or metadata) says which image is the model's.
 final class StimulusPrivacyTests: XCTestCase {
     func testStimulusNamesAreContentHashesAndCarryNoMetadata() throws {
-        let study = try TestStudy(images: 3, width: 32, height: 32, yaml: TestStudy.smallYAML(models: """
-              - id: bicubic
-                kind: bicubic
-              - id: copycat_model
-                kind: external
-                folder: copycat
-            """))
+        let study = try TestStudy(
+            images: 3, width: 32, height: 32,
+            yaml: TestStudy.smallYAML(
+                models: """
+                      - id: bicubic
+                        kind: bicubic
+                      - id: copycat_model
+                        kind: external
+                        folder: copycat
+                    """))
         defer { study.remove() }
         // The external "model" outputs exactly the bicubic images: same pixels must give the same name.
         let copycat = study.folder.appendingPathComponent("copycat")
@@ -42,8 +45,9 @@ final class StimulusPrivacyTests: XCTestCase {
         }
         XCTAssertEqual(chunkLayouts.count, 1, "\(chunkLayouts)")
         for image in manifest.images {
-            XCTAssertEqual(manifest.output(image: image.id, model: "bicubic")?.stimulus,
-                           manifest.output(image: image.id, model: "copycat_model")?.stimulus)
+            XCTAssertEqual(
+                manifest.output(image: image.id, model: "bicubic")?.stimulus,
+                manifest.output(image: image.id, model: "copycat_model")?.stimulus)
         }
         // Exactly the referenced files are in stimuli/, named by hash only.
         let files = try FileManager.default.contentsOfDirectory(atPath: study.paths.buildFolder.appendingPathComponent("stimuli").path)
@@ -56,15 +60,20 @@ final class StimulusPrivacyTests: XCTestCase {
     }
 
     func testInspectReportShowsModelsMetricsAndBalance() throws {
-        let study = try TestStudy(images: 4, width: 32, height: 32, yaml: TestStudy.smallYAML(models: """
-              - id: bicubic
-                kind: bicubic
-            """))
+        let study = try TestStudy(
+            images: 4, width: 32, height: 32,
+            yaml: TestStudy.smallYAML(
+                models: """
+                      - id: bicubic
+                        kind: bicubic
+                    """))
         defer { study.remove() }
         let manifest = try study.build().manifest
         let text = InspectReport.text(manifest, sequences: 1)
-        for fragment in ["models:", "bicubic", "PSNR", "task1", "task2", "views per (image, model) cell: min 2, max 2",
-                         "max |left - right| 0 (main)", "task1-000: P(", "sequences repeating a main image: 0"] {
+        for fragment in [
+            "models:", "bicubic", "PSNR", "task1", "task2", "views per (image, model) cell: min 2, max 2",
+            "max |left - right| 0 (main)", "task1-000: P(", "sequences repeating a main image: 0",
+        ] {
             XCTAssertTrue(text.contains(fragment), "missing \"\(fragment)\" in:\n\(text)")
         }
     }

@@ -22,8 +22,9 @@ struct TestStudy {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("studybuilder-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("images"), withIntermediateDirectories: true)
         for index in 0..<images {
-            try PNG.write(TestImages.random(width: width, height: height, seed: UInt64(index + 1)),
-                          to: folder.appendingPathComponent("images/img\(index).png"))
+            try PNG.write(
+                TestImages.random(width: width, height: height, seed: UInt64(index + 1)),
+                to: folder.appendingPathComponent("images/img\(index).png"))
         }
         try write(yaml)
     }
@@ -97,8 +98,12 @@ enum TestImages {
         let length = UInt16(raw.count)
         zlib += [UInt8(length & 0xff), UInt8(length >> 8), UInt8(~length & 0xff), UInt8(~length >> 8)]
         zlib += raw
-        var a: UInt32 = 1, b: UInt32 = 0
-        for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        var a: UInt32 = 1
+        var b: UInt32 = 0
+        for byte in raw {
+            a = (a + UInt32(byte)) % 65521
+            b = (b + a) % 65521
+        }
         zlib += bigEndian((b << 16) | a)
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         png += chunk("IHDR", bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 0, 0, 0, 0])

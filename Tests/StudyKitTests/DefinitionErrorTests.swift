@@ -4,8 +4,10 @@ import XCTest
 
 /// Every bad definition fails with one message naming the file, the line, the field and the fix.
 final class DefinitionErrorTests: XCTestCase {
-    private func assertError(_ yaml: String, line: Int?, field: String?, contains fragments: [String],
-                             file: StaticString = #filePath, testLine: UInt = #line) {
+    private func assertError(
+        _ yaml: String, line: Int?, field: String?, contains fragments: [String],
+        file: StaticString = #filePath, testLine: UInt = #line
+    ) {
         guard let error = DefinitionFixtures.error(yaml) else {
             XCTFail("expected an error", file: file, line: testLine)
             return
@@ -30,10 +32,12 @@ final class DefinitionErrorTests: XCTestCase {
     }
 
     func testUnknownKeySuggestsTheClosest() {
-        assertError(DefinitionFixtures.minimal + "\nimages_per_partcipant: 10\n", line: 9, field: "images_per_partcipant",
-                    contains: ["unknown key", "images_per_participant"])
-        assertError(DefinitionFixtures.minimal + "\ndisplay:\n  image_pix: 200\n", line: 10, field: "display.image_pix",
-                    contains: ["image_px"])
+        assertError(
+            DefinitionFixtures.minimal + "\nimages_per_partcipant: 10\n", line: 9, field: "images_per_partcipant",
+            contains: ["unknown key", "images_per_participant"])
+        assertError(
+            DefinitionFixtures.minimal + "\ndisplay:\n  image_pix: 200\n", line: 10, field: "display.image_pix",
+            contains: ["image_px"])
     }
 
     func testUnknownModelKindListsTheKinds() {
@@ -57,14 +61,17 @@ final class DefinitionErrorTests: XCTestCase {
     }
 
     func testKindSpecificKeys() {
-        assertError(DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: sr3"),
-                    line: 7, field: "models[0].checkpoint", contains: ["needs a checkpoint"])
-        assertError(DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: external"),
-                    line: 7, field: "models[0].folder", contains: ["folder"])
+        assertError(
+            DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: sr3"),
+            line: 7, field: "models[0].checkpoint", contains: ["needs a checkpoint"])
+        assertError(
+            DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: external"),
+            line: 7, field: "models[0].folder", contains: ["folder"])
         assertError(DefinitionFixtures.minimal + "\n    steps: 10\n", line: 9, field: "models[0].steps", contains: ["only to kind sr3"])
         assertError(DefinitionFixtures.minimal + "\n    seed: 4\n", line: 9, field: "models[0].seed", contains: ["only to kind sr3"])
-        assertError(DefinitionFixtures.minimal + "\n    checkpoint: x.safetensors\n", line: 9, field: "models[0].checkpoint",
-                    contains: ["takes no checkpoint"])
+        assertError(
+            DefinitionFixtures.minimal + "\n    checkpoint: x.safetensors\n", line: 9, field: "models[0].checkpoint",
+            contains: ["takes no checkpoint"])
         let sr3 = DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: sr3\n    checkpoint: c\n    steps: 0")
         assertError(sr3, line: 10, field: "models[0].steps", contains: ["steps is 0"])
         let sampler = DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: sr3\n    checkpoint: c\n    sampler: euler")
@@ -72,27 +79,34 @@ final class DefinitionErrorTests: XCTestCase {
     }
 
     func testReservedAndUnsafeIDs() {
-        assertError(DefinitionFixtures.minimal.replacingOccurrences(of: "id: bicubic", with: "id: catch_foil"),
-                    line: 7, field: "models[0].id", contains: ["reserved"])
-        assertError(DefinitionFixtures.minimal.replacingOccurrences(of: "id: bicubic", with: "id: \"a b/c\""),
-                    line: 7, field: "models[0].id", contains: ["not usable"])
+        assertError(
+            DefinitionFixtures.minimal.replacingOccurrences(of: "id: bicubic", with: "id: catch_foil"),
+            line: 7, field: "models[0].id", contains: ["reserved"])
+        assertError(
+            DefinitionFixtures.minimal.replacingOccurrences(of: "id: bicubic", with: "id: \"a b/c\""),
+            line: 7, field: "models[0].id", contains: ["not usable"])
     }
 
     func testInvalidValues() {
         assertError(DefinitionFixtures.minimal + "\ncatch_rate: 1.5\n", line: 9, field: "catch_rate", contains: ["catch_rate is 1.5"])
         assertError(DefinitionFixtures.minimal + "\nexposure_ms: 0\n", line: 9, field: "exposure_ms", contains: ["positive"])
         assertError(DefinitionFixtures.minimal + "\nimages_per_participant: 0\n", line: 9, field: "images_per_participant", contains: ["at least 1"])
-        assertError(DefinitionFixtures.minimal.replacingOccurrences(of: "lr_size: 8", with: "lr_size: 64"),
-                    line: 3, field: "lr_size", contains: ["not smaller than hr_size"])
+        assertError(
+            DefinitionFixtures.minimal.replacingOccurrences(of: "lr_size: 8", with: "lr_size: 64"),
+            line: 3, field: "lr_size", contains: ["not smaller than hr_size"])
         assertError(DefinitionFixtures.minimal + "\ntasks: []\n", line: 9, field: "tasks", contains: ["no tasks"])
-        assertError(DefinitionFixtures.minimal + "\nparticipants_per_task: 9223372036854775807\n", line: 9,
-                    field: "participants_per_task", contains: ["participants_per_task is 9223372036854775807", "use 1 to 20000"])
-        assertError(DefinitionFixtures.minimal.replacingOccurrences(of: "hr_size: 32", with: "hr_size: 100000000000"),
-                    line: 2, field: "hr_size", contains: ["above 8192 pixels"])
-        assertError(DefinitionFixtures.minimal + "\ntasks:\n  - {id: a, show_input: true, question: Q}\n  - {id: a, show_input: false, question: Q}\n",
-                    line: 11, field: "tasks[1].id", contains: ["also used"])
-        assertError(DefinitionFixtures.minimal + "\nexclusions:\n  min_catch_accuracy: 2\n", line: 10,
-                    field: "exclusions.min_catch_accuracy", contains: ["between 0 and 1"])
+        assertError(
+            DefinitionFixtures.minimal + "\nparticipants_per_task: 9223372036854775807\n", line: 9,
+            field: "participants_per_task", contains: ["participants_per_task is 9223372036854775807", "use 1 to 20000"])
+        assertError(
+            DefinitionFixtures.minimal.replacingOccurrences(of: "hr_size: 32", with: "hr_size: 100000000000"),
+            line: 2, field: "hr_size", contains: ["above 8192 pixels"])
+        assertError(
+            DefinitionFixtures.minimal + "\ntasks:\n  - {id: a, show_input: true, question: Q}\n  - {id: a, show_input: false, question: Q}\n",
+            line: 11, field: "tasks[1].id", contains: ["also used"])
+        assertError(
+            DefinitionFixtures.minimal + "\nexclusions:\n  min_catch_accuracy: 2\n", line: 10,
+            field: "exclusions.min_catch_accuracy", contains: ["between 0 and 1"])
     }
 
     func testEmptyAndNonMappingFiles() {

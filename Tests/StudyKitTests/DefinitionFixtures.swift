@@ -35,14 +35,19 @@ enum DefinitionFixtures {
 
     /// The `StudyError` parsing `yaml` throws (nil when it parses).
     static func error(_ yaml: String) -> StudyError? {
-        do { _ = try parse(yaml); return nil } catch let error as StudyError { return error } catch {
+        do {
+            _ = try parse(yaml)
+            return nil
+        } catch let error as StudyError { return error } catch {
             return StudyError(file: URL(fileURLWithPath: "/"), problem: "unexpected error type \(type(of: error)): \(error)", fix: "")
         }
     }
 
     /// A definition built in code, for the design tests.
-    static func definition(images: Int, models: Int, perParticipant: Int, participants: Int,
-                           practice: Int = 3, catchRate: Double = 0.1, tasks: Int = 2) throws -> StudyDefinition {
+    static func definition(
+        images: Int, models: Int, perParticipant: Int, participants: Int,
+        practice: Int = 3, catchRate: Double = 0.1, tasks: Int = 2
+    ) throws -> StudyDefinition {
         var yaml = """
             name: generated
             seed: 1

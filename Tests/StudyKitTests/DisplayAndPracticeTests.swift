@@ -21,14 +21,16 @@ final class DisplayAndPracticeTests: XCTestCase {
         let notMultiple = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  image_px: 100\n"))
         XCTAssertEqual(notMultiple.field, "display.image_px")
         XCTAssertTrue(notMultiple.description.contains("device_px_per_image_px: 3"), notMultiple.description)
-        let contradicting = try XCTUnwrap(DefinitionFixtures.error(
-            DefinitionFixtures.minimal + "\ndisplay:\n  image_px: 64\n  device_px_per_image_px: 3\n"))
+        let contradicting = try XCTUnwrap(
+            DefinitionFixtures.error(
+                DefinitionFixtures.minimal + "\ndisplay:\n  image_px: 64\n  device_px_per_image_px: 3\n"))
         XCTAssertEqual(contradicting.field, "display.image_px")
         let zero = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  device_px_per_image_px: 0\n"))
         XCTAssertEqual(zero.field, "display.device_px_per_image_px")
         let noDPR = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  allowed_dprs: []\n"))
         XCTAssertEqual(noDPR.field, "display.allowed_dprs")
-        let noBicubic = DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: external\n    folder: out")
+        let noBicubic =
+            DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: external\n    folder: out")
             + "\ndisplay:\n  input: bicubic\n"
         XCTAssertEqual(DefinitionFixtures.error(noBicubic)?.field, "display.input")
         XCTAssertNil(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  input: bicubic\n"))
@@ -37,13 +39,15 @@ final class DisplayAndPracticeTests: XCTestCase {
     func testPracticeModelMustBeAModel() throws {
         let error = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\npractice_model: sr9\n"))
         XCTAssertEqual(error.field, "practice_model")
-        XCTAssertEqual(try DefinitionFixtures.parse(DefinitionFixtures.minimal + "\npractice_model: bicubic\n").definition.practiceModel,
-                       "bicubic")
+        XCTAssertEqual(
+            try DefinitionFixtures.parse(DefinitionFixtures.minimal + "\npractice_model: bicubic\n").definition.practiceModel,
+            "bicubic")
     }
 
     func testPracticeModelChangesOnlyThePracticeTrialsModel() throws {
-        var definition = try DefinitionFixtures.definition(images: 12, models: 3, perParticipant: 6, participants: 8,
-                                                           practice: 3, catchRate: 0.2)
+        var definition = try DefinitionFixtures.definition(
+            images: 12, models: 3, perParticipant: 6, participants: 8,
+            practice: 3, catchRate: 0.2)
         let images = (0..<12).map { String(format: "img%03d", $0) }
         let models = ["m0", "m1", "m2"]
         var rng = SeededGenerator(seed: 5)

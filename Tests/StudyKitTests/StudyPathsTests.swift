@@ -30,7 +30,8 @@ final class StudyPathsTests: XCTestCase {
             XCTAssertEqual(StudyPaths(argument: argument, root: root).folder.path, expected, argument)
         }
         // A path that does not exist yet is taken as a folder, so the error can name the study.yaml it lacks.
-        XCTAssertEqual(StudyPaths(argument: "labs/other", root: root).definitionFile.path,
-                       root.appendingPathComponent("labs/other/study.yaml").standardizedFileURL.path)
+        XCTAssertEqual(
+            StudyPaths(argument: "labs/other", root: root).definitionFile.path,
+            root.appendingPathComponent("labs/other/study.yaml").standardizedFileURL.path)
     }
 }

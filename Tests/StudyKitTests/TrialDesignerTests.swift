@@ -13,16 +13,17 @@ final class TrialDesignerTests: XCTestCase {
         Case(images: 31, models: 4, perParticipant: 16, participants: 50, practice: 3, catchRate: 0.1),  // faces16to128
         Case(images: 22, models: 4, perParticipant: 11, participants: 50, practice: 3, catchRate: 0.1),  // natural16to128
         Case(images: 10, models: 3, perParticipant: 4, participants: 5, practice: 2, catchRate: 0.25),
-        Case(images: 7, models: 2, perParticipant: 7, participants: 3, practice: 2, catchRate: 0.2),     // every image in every sequence
+        Case(images: 7, models: 2, perParticipant: 7, participants: 3, practice: 2, catchRate: 0.2),  // every image in every sequence
         Case(images: 5, models: 1, perParticipant: 3, participants: 1, practice: 0, catchRate: 0),
         Case(images: 12, models: 5, perParticipant: 6, participants: 20, practice: 1, catchRate: 0.5),
         Case(images: 3, models: 3, perParticipant: 2, participants: 4, practice: 3, catchRate: 0),
-        Case(images: 100, models: 4, perParticipant: 50, participants: 50, practice: 3, catchRate: 0.1), // the paper's numbers
+        Case(images: 100, models: 4, perParticipant: 50, participants: 50, practice: 3, catchRate: 0.1),  // the paper's numbers
     ]
 
     private func design(_ c: Case, seed: UInt64) throws -> (StudyDefinition, DesignPlan, TrialDesign, [String], [String]) {
-        let definition = try DefinitionFixtures.definition(images: c.images, models: c.models, perParticipant: c.perParticipant,
-                                                           participants: c.participants, practice: c.practice, catchRate: c.catchRate)
+        let definition = try DefinitionFixtures.definition(
+            images: c.images, models: c.models, perParticipant: c.perParticipant,
+            participants: c.participants, practice: c.practice, catchRate: c.catchRate)
         let images = (0..<c.images).map { String(format: "img%03d", $0) }
         let models = (0..<c.models).map { "m\($0)" }
         var rng = SeededGenerator(seed: seed)
@@ -130,7 +131,9 @@ final class TrialDesignerTests: XCTestCase {
     func testImpossibleNumbersAreRejectedNamingTheField() throws {
         let definition = try DefinitionFixtures.definition(images: 5, models: 2, perParticipant: 6, participants: 3)
         var rng = SeededGenerator(seed: 1)
-        XCTAssertThrowsError(try TrialDesigner.makeDesign(definition: definition, images: ["a", "b", "c", "d", "e"], models: ["x", "y"], using: &rng)) { error in
+        XCTAssertThrowsError(
+            try TrialDesigner.makeDesign(definition: definition, images: ["a", "b", "c", "d", "e"], models: ["x", "y"], using: &rng)
+        ) { error in
             guard let error = error as? DesignError else { return XCTFail("\(error)") }
             XCTAssertEqual(error.field, "images_per_participant")
             XCTAssertTrue(error.problem.contains("5 source images"), error.problem)
@@ -149,15 +152,18 @@ final class TrialDesignerTests: XCTestCase {
 /// this pins the generator's output (a change here changes every built study's design; do it on purpose).
 final class TrialDesignerStabilityTests: XCTestCase {
     func testDesignForAFixedSeedIsPinned() throws {
-        let definition = try DefinitionFixtures.definition(images: 6, models: 3, perParticipant: 4, participants: 3,
-                                                           practice: 1, catchRate: 0.25)
+        let definition = try DefinitionFixtures.definition(
+            images: 6, models: 3, perParticipant: 4, participants: 3,
+            practice: 1, catchRate: 0.25)
         let images = (0..<6).map { "img\($0)" }
         var rng = SeededGenerator(seed: 2021, stream: "design")
         let design = try TrialDesigner.makeDesign(definition: definition, images: images, models: ["a", "b", "c"], using: &rng)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let first = design.sequences[0].trials.map { "\($0.kind.rawValue.prefix(1))\($0.image)\($0.model)\($0.modelSide.rawValue.prefix(1))" }
-        XCTAssertEqual(ContentHash.sha256Hex(try encoder.encode(design)), "be44c19ede5a6feee1f6688a8c91adb5f479d52e5828e60f0fff7e2275e621db", "first sequence: \(first)")
+        XCTAssertEqual(
+            ContentHash.sha256Hex(try encoder.encode(design)), "be44c19ede5a6feee1f6688a8c91adb5f479d52e5828e60f0fff7e2275e621db",
+            "first sequence: \(first)")
     }
 
     func testGeneratorStreamIsPinned() {

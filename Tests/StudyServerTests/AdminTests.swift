@@ -8,8 +8,10 @@ final class AdminTests: XCTestCase {
         defer { study.remove() }
         let server = try await RunningServer.start(study)
         for path in ["/api/admin/progress", "/api/admin/export?format=csv", "/api/admin/export?format=jsonl"] {
-            for headers in [[:], ["Authorization": "Bearer wrong-token"], ["Authorization": RunningServer.adminToken],
-                            ["Authorization": "Basic \(RunningServer.adminToken)"]] {
+            for headers in [
+                [:], ["Authorization": "Bearer wrong-token"], ["Authorization": RunningServer.adminToken],
+                ["Authorization": "Basic \(RunningServer.adminToken)"],
+            ] {
                 let reply = try await server.client.get(path, headers: headers)
                 XCTAssertEqual(reply.status, 401, "\(path) \(headers)")
                 XCTAssertNotNil(try reply.json()["error"] as? String)

@@ -2,6 +2,7 @@ import Foundation
 import StudyKit
 import StudyStore
 import XCTest
+
 @testable import StudyServerCore
 
 final class AnswerBatchTests: XCTestCase {
@@ -15,7 +16,8 @@ final class AnswerBatchTests: XCTestCase {
         try await database.recordPlan(manifest: study.manifest)
         _ = try await database.startSession(
             SessionStart(participantID: "batch"), sequences: study.manifest.design.sequences,
-            identity: NewSessionIdentity(token: token, generatedParticipantID: "unused", stimulusKey: String(repeating: "8", count: 32)), now: Date(), abandonAfter: 1800)
+            identity: NewSessionIdentity(token: token, generatedParticipantID: "unused", stimulusKey: String(repeating: "8", count: 32)), now: Date(),
+            abandonAfter: 1800)
     }
 
     override func tearDown() async throws {
@@ -24,9 +26,10 @@ final class AnswerBatchTests: XCTestCase {
     }
 
     func answer(_ index: Int, key: String, choice: String = "left") -> AnswerRecord {
-        AnswerRecord(session: token, trialIndex: index, key: key, choice: choice, responseMs: 500, exposureMs: 3000,
-                     frames: 180, visibilityLost: false, focusLost: false, windowW: 1000, windowH: 800, dpr: 1,
-                     renderedPx: 256, flags: "", clientTime: nil, receivedAt: Date())
+        AnswerRecord(
+            session: token, trialIndex: index, key: key, choice: choice, responseMs: 500, exposureMs: 3000,
+            frames: 180, visibilityLost: false, focusLost: false, windowW: 1000, windowH: 800, dpr: 1,
+            renderedPx: 256, flags: "", clientTime: nil, receivedAt: Date())
     }
 
     func testAnswersInOneTransactionAreJudgedInOrder() async throws {
@@ -44,8 +47,10 @@ final class AnswerBatchTests: XCTestCase {
     func testOneAnswerThatCannotBeWrittenDoesNotSinkTheOthers() async throws {
         let batcher = AnswerBatcher(database: database, minimumDelay: 0)
         // "sideways" breaks the table's CHECK on choice: the database itself refuses that row.
-        let records = [answer(0, key: "ok-key-0"), answer(1, key: "bad-key-1", choice: "sideways"),
-                       answer(2, key: "ok-key-2"), answer(3, key: "ok-key-3")]
+        let records = [
+            answer(0, key: "ok-key-0"), answer(1, key: "bad-key-1", choice: "sideways"),
+            answer(2, key: "ok-key-2"), answer(3, key: "ok-key-3"),
+        ]
         let outcomes = await withTaskGroup(of: (String, Bool).self) { group in
             for record in records {
                 group.addTask {

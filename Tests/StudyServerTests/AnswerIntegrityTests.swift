@@ -17,7 +17,8 @@ final class AnswerIntegrityTests: ServerTestCase {
     func testConcurrentRetriesAndConflictsRecordOneAnswerPerTrial() async throws {
         let participant = try await Participant.start(server.client)
         // Per trial: the same answer sent three times at once (retries), and a rival key for the same trial.
-        let client = server.client, path = "/api/sessions/\(participant.token)/answers"
+        let client = server.client
+        let path = "/api/sessions/\(participant.token)/answers"
         let replies = try await withThrowingTaskGroup(of: (Int, String, Int).self) { group in
             for index in 0..<TestStudy.trialsPerSequence {
                 for attempt in 0..<4 {
@@ -92,8 +93,9 @@ final class AnswerIntegrityTests: ServerTestCase {
         let reply = try await server.client.post("/api/sessions/\(participant.token)/answers", json: body)
         XCTAssertEqual(reply.status, 413)
         XCTAssertNotNil(try reply.json()["error"] as? String)
-        let event = try await server.client.post("/api/sessions/\(participant.token)/events",
-                                                 json: ["kind": "big", "detail": ["text": String(repeating: "y", count: 40_000)]])
+        let event = try await server.client.post(
+            "/api/sessions/\(participant.token)/events",
+            json: ["kind": "big", "detail": ["text": String(repeating: "y", count: 40_000)]])
         XCTAssertEqual(event.status, 413)
         let answerCount = try await server.server.database.answerCount()
         XCTAssertEqual(answerCount, 0)

@@ -96,8 +96,10 @@ final class AssignmentTests: XCTestCase {
     func testChooseIsPureAndPrefersLeastTakenThenLessBusyTask() {
         typealias C = SequenceAssignment.Candidate
         XCTAssertNil(SequenceAssignment.choose([]))
-        let candidates = [C(sequence: "task1-000", task: "task1", taken: 1), C(sequence: "task1-001", task: "task1", taken: 0),
-                          C(sequence: "task2-000", task: "task2", taken: 0)]
+        let candidates = [
+            C(sequence: "task1-000", task: "task1", taken: 1), C(sequence: "task1-001", task: "task1", taken: 0),
+            C(sequence: "task2-000", task: "task2", taken: 0),
+        ]
         XCTAssertEqual(SequenceAssignment.choose(candidates)?.sequence, "task2-000")
         let tied = [C(sequence: "a", task: "task1", taken: 2), C(sequence: "b", task: "task2", taken: 2)]
         XCTAssertEqual(SequenceAssignment.choose(tied)?.sequence, "a", "ties go to design order")

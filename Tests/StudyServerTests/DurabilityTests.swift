@@ -16,8 +16,9 @@ final class DurabilityTests: XCTestCase {
         let second = try await RunningServer.start(study)
         let after = try await second.server.database.answeredTrials(manifest: study.manifest)
         XCTAssertEqual(after, before)
-        let resumed = try await Participant.start(second.client, body: ["pid": "persistent", "resume_token": participant.token],
-                                                  expectStatus: 200)
+        let resumed = try await Participant.start(
+            second.client, body: ["pid": "persistent", "resume_token": participant.token],
+            expectStatus: 200)
         XCTAssertEqual(resumed.token, participant.token)
         XCTAssertEqual(resumed.payload["answered"] as? [Int], [0, 1, 2])
         let replay = try await resumed.answer(2)

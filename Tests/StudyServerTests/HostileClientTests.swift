@@ -10,8 +10,9 @@ final class HostileClientTests: XCTestCase {
         let study = try TestStudy()
         defer { study.remove() }
         let clock = TestClock()
-        let server = try await RunningServer.start(study, clock: clock, sessionsPerClientPerMinute: 3, sessionsPerMinute: 100,
-                                                   trustForwardedFor: true)
+        let server = try await RunningServer.start(
+            study, clock: clock, sessionsPerClientPerMinute: 3, sessionsPerMinute: 100,
+            trustForwardedFor: true)
         for _ in 0..<3 { _ = try await Participant.start(server.client, headers: ["X-Forwarded-For": "203.0.113.7"]) }
         let refused = try await server.client.post("/api/sessions", json: [:], headers: ["X-Forwarded-For": "203.0.113.7"])
         XCTAssertEqual(refused.status, 429)
@@ -30,8 +31,9 @@ final class HostileClientTests: XCTestCase {
     func testOverallLimitHoldsAcrossClients() async throws {
         let study = try TestStudy()
         defer { study.remove() }
-        let server = try await RunningServer.start(study, sessionsPerClientPerMinute: 100, sessionsPerMinute: 4,
-                                                   trustForwardedFor: true)
+        let server = try await RunningServer.start(
+            study, sessionsPerClientPerMinute: 100, sessionsPerMinute: 4,
+            trustForwardedFor: true)
         var statuses: [Int] = []
         for number in 0..<8 {
             let reply = try await server.client.post("/api/sessions", json: [:], headers: ["X-Forwarded-For": "192.0.2.\(number)"])
@@ -45,15 +47,18 @@ final class HostileClientTests: XCTestCase {
         let study = try TestStudy()
         defer { study.remove() }
         let server = try await RunningServer.start(study)
-        let nfc = "Jos\u{00E9}", nfd = "Jose\u{0301}"
+        let nfc = "Jos\u{00E9}"
+        let nfd = "Jose\u{0301}"
         _ = try await Participant.start(server.client, body: ["pid": nfc], expectStatus: 201)
         let sameInNFD = try await server.client.post("/api/sessions", json: ["pid": nfd])
         XCTAssertEqual(sameInNFD.status, 409, "NFC and NFD spellings are one person")
         let participant = try await server.server.database.participant(id: nfc)
         XCTAssertNotNil(participant)
 
-        let refused = [String(repeating: "\u{00E9}", count: 65),  // 130 bytes, 65 characters
-                       "abc\u{200B}def", "abc\u{202E}fed", "a b", "tab\there", "new\nline", "", "\u{FEFF}bom"]
+        let refused = [
+            String(repeating: "\u{00E9}", count: 65),  // 130 bytes, 65 characters
+            "abc\u{200B}def", "abc\u{202E}fed", "a b", "tab\there", "new\nline", "", "\u{FEFF}bom",
+        ]
         for pid in refused {
             let reply = try await server.client.post("/api/sessions", json: ["pid": pid])
             XCTAssertEqual(reply.status, 422, "\(pid.unicodeScalars.map { String($0.value, radix: 16) }): \(reply.text)")
@@ -97,8 +102,9 @@ final class HostileClientTests: XCTestCase {
         let server = try await RunningServer.start(study)
         let participant = try await Participant.start(server.client, body: ["pid": "=HYPERLINK(\"http://x\",\"y\")"])
         _ = try await participant.answer(0)
-        let csv = try await server.client.get("/api/admin/export?format=csv",
-                                             headers: ["Authorization": "Bearer \(RunningServer.adminToken)"])
+        let csv = try await server.client.get(
+            "/api/admin/export?format=csv",
+            headers: ["Authorization": "Bearer \(RunningServer.adminToken)"])
         XCTAssertEqual(csv.status, 200)
         let row = try XCTUnwrap(csv.text.split(separator: "\n").dropFirst().first)
         XCTAssertTrue(row.hasPrefix("\"'=HYPERLINK("), String(row))
@@ -145,12 +151,14 @@ final class HostileClientTests: XCTestCase {
         var participants: [Participant] = []
         for _ in 0..<6 { participants.append(try await Participant.start(server.client)) }
         let backupPath = study.root.appendingPathComponent("backup.sqlite").path
-        let tokens = participants.map(\.token), client = server.client
+        let tokens = participants.map(\.token)
+        let client = server.client
         let answering = Task {
             for index in 0..<TestStudy.trialsPerSequence {
                 for token in tokens {
-                    _ = try await client.post("/api/sessions/\(token)/answers",
-                                              json: TestStudy.answer(index: index, key: "b-\(token.prefix(8))-\(index)"))
+                    _ = try await client.post(
+                        "/api/sessions/\(token)/answers",
+                        json: TestStudy.answer(index: index, key: "b-\(token.prefix(8))-\(index)"))
                 }
             }
         }

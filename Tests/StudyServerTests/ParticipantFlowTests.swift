@@ -13,8 +13,9 @@ final class ParticipantFlowTests: XCTestCase {
         let health = try await server.client.get("/healthz")
         XCTAssertEqual(health.status, 200)
 
-        let participant = try await Participant.start(server.client, body: ["pid": "alice", "window_w": 1440, "window_h": 900, "dpr": 2],
-                                                      expectStatus: 201)
+        let participant = try await Participant.start(
+            server.client, body: ["pid": "alice", "window_w": 1440, "window_h": 900, "dpr": 2],
+            expectStatus: 201)
         let payload = participant.payload
         XCTAssertEqual(payload["participant"] as? String, "alice")
         XCTAssertEqual(payload["resumed"] as? Bool, false)
@@ -35,8 +36,9 @@ final class ParticipantFlowTests: XCTestCase {
         // Answer every trial; one exposure off by more than the tolerance, one with the page hidden.
         for index in 0..<participant.trials.count {
             try await participant.show(index, clock: clock)
-            let reply = try await participant.answer(index, choice: index % 2 == 0 ? "left" : "right",
-                                                     exposureMs: index == 1 ? 3100 : 3010, visibilityLost: index == 2)
+            let reply = try await participant.answer(
+                index, choice: index % 2 == 0 ? "left" : "right",
+                exposureMs: index == 1 ? 3100 : 3010, visibilityLost: index == 2)
             XCTAssertEqual(reply.status, 200, reply.text)
             let ack = try reply.json()
             XCTAssertEqual(ack["ok"] as? Bool, true)
@@ -45,8 +47,9 @@ final class ParticipantFlowTests: XCTestCase {
             XCTAssertEqual(ack["next_index"] as? Int, expectedNext)
             if expectedNext == nil { XCTAssertTrue(ack["next_index"] is NSNull) }
         }
-        let event = try await server.client.post("/api/sessions/\(participant.token)/events",
-                                                 json: ["kind": "display_check", "detail": ["passed": true, "dpr": 2]])
+        let event = try await server.client.post(
+            "/api/sessions/\(participant.token)/events",
+            json: ["kind": "display_check", "detail": ["passed": true, "dpr": 2]])
         XCTAssertEqual(event.status, 204, event.text)
 
         let completion = try await participant.complete()
@@ -96,8 +99,9 @@ final class ParticipantFlowTests: XCTestCase {
         let study = try TestStudy()
         defer { study.remove() }
         let server = try await RunningServer.start(study)
-        let first = try await Participant.start(server.client, body: ["prolific_pid": "PROLIFIC123", "study_id": "S1", "session_id": "X9"],
-                                                expectStatus: 201)
+        let first = try await Participant.start(
+            server.client, body: ["prolific_pid": "PROLIFIC123", "study_id": "S1", "session_id": "X9"],
+            expectStatus: 201)
         _ = try await first.answer(0)
         _ = try await first.answer(1)
 
@@ -105,11 +109,16 @@ final class ParticipantFlowTests: XCTestCase {
         XCTAssertEqual(stranger.status, 409, "a participant id alone never hands over a session")
         XCTAssertEqual(try stranger.json()["reason"] as? String, "participant_has_session")
         XCTAssertFalse(stranger.text.contains(first.token))
-        let wrongToken = try await server.client.post("/api/sessions", json: ["prolific_pid": "PROLIFIC123",
-                                                                             "resume_token": String(repeating: "0", count: 32)])
+        let wrongToken = try await server.client.post(
+            "/api/sessions",
+            json: [
+                "prolific_pid": "PROLIFIC123",
+                "resume_token": String(repeating: "0", count: 32),
+            ])
         XCTAssertEqual(wrongToken.status, 409)
-        let second = try await Participant.start(server.client, body: ["prolific_pid": "PROLIFIC123", "resume_token": first.token],
-                                                 expectStatus: 200)
+        let second = try await Participant.start(
+            server.client, body: ["prolific_pid": "PROLIFIC123", "resume_token": first.token],
+            expectStatus: 200)
         XCTAssertEqual(second.token, first.token, "the same participant gets the same session back")
         XCTAssertEqual(second.payload["resumed"] as? Bool, true)
         XCTAssertEqual(second.payload["answered"] as? [Int], [0, 1])

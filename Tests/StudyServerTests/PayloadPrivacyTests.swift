@@ -66,9 +66,10 @@ final class PayloadPrivacyTests: XCTestCase {
         let study = try TestStudy()
         defer { study.remove() }
         let server = try await RunningServer.start(study)
-        let hrBytes = Set(try study.manifest.images.map {
-            try Data(contentsOf: study.buildFolder.appendingPathComponent($0.hr.file))
-        })
+        let hrBytes = Set(
+            try study.manifest.images.map {
+                try Data(contentsOf: study.buildFolder.appendingPathComponent($0.hr.file))
+            })
         var truthSides: Set<String> = []
         for number in 0..<6 {
             let participant = try await Participant.start(server.client, body: ["pid": "q\(number)"])
@@ -77,7 +78,8 @@ final class PayloadPrivacyTests: XCTestCase {
                 _ = try await participant.answer(index)
                 guard (trial["practice"] as? Bool) == false else { continue }
                 let urls = participant.imageURLs(index)
-                let left = PNGPadding.unpadded(images[0].body), right = PNGPadding.unpadded(images[urls.count - 1].body)
+                let left = PNGPadding.unpadded(images[0].body)
+                let right = PNGPadding.unpadded(images[urls.count - 1].body)
                 XCTAssertTrue(hrBytes.contains(left) != hrBytes.contains(right), "exactly one side is the ground truth")
                 truthSides.insert(hrBytes.contains(left) ? "left" : "right")
             }

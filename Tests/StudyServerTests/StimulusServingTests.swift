@@ -22,9 +22,10 @@ final class StimulusServingTests: XCTestCase {
                     XCTAssertNil(reply.headers["last-modified"])
                     XCTAssertEqual(reply.headers["x-content-type-options"], "nosniff")
                     XCTAssertEqual(Array(reply.body.prefix(8)), TestPNG.signature)
-                    let files = Set(try FileManager.default.contentsOfDirectory(
-                        at: study.buildFolder.appendingPathComponent("stimuli"), includingPropertiesForKeys: nil
-                    ).map { try Data(contentsOf: $0) })
+                    let files = Set(
+                        try FileManager.default.contentsOfDirectory(
+                            at: study.buildFolder.appendingPathComponent("stimuli"), includingPropertiesForKeys: nil
+                        ).map { try Data(contentsOf: $0) })
                     XCTAssertTrue(files.contains(PNGPadding.unpadded(reply.body)), "the pixels are the built stimulus")
                     XCTAssertEqual(PNGPadding.chunks(reply.body).last?.0, "IEND")
                     lengths.insert(reply.body.count)

@@ -41,8 +41,9 @@ final class StudyDatabaseTests: XCTestCase {
         try await database.recordPlan(manifest: study.manifest)
         let snapshot = try await database.startSession(
             SessionStart(participantID: "reopen"), sequences: study.manifest.design.sequences,
-            identity: NewSessionIdentity(token: String(repeating: "1", count: 32), generatedParticipantID: "unused",
-                                         stimulusKey: String(repeating: "2", count: 32)),
+            identity: NewSessionIdentity(
+                token: String(repeating: "1", count: 32), generatedParticipantID: "unused",
+                stimulusKey: String(repeating: "2", count: 32)),
             now: Date(), abandonAfter: 1800)
         XCTAssertFalse(snapshot.resumed)
         try database.close()

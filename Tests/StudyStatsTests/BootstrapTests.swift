@@ -1,5 +1,6 @@
 import SeededRandom
 import XCTest
+
 @testable import StudyStats
 
 final class BootstrapTests: XCTestCase {
@@ -27,7 +28,9 @@ final class BootstrapTests: XCTestCase {
     func testSameSeedSameReplicates() {
         let counts = makeCounts()
         for scheme in CrossedBootstrap.Scheme.allCases {
-            var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
+            var a = SeededGenerator(seed: 42)
+            var b = SeededGenerator(seed: 42)
+            var c = SeededGenerator(seed: 43)
             let ra = CrossedBootstrap.replicates(counts, scheme: scheme, samples: 50, using: &a)
             let rb = CrossedBootstrap.replicates(counts, scheme: scheme, samples: 50, using: &b)
             let rc = CrossedBootstrap.replicates(counts, scheme: scheme, samples: 50, using: &c)
@@ -52,8 +55,9 @@ final class BootstrapTests: XCTestCase {
     }
 
     func testImagesOnlyBootstrapOfOneImageHasNoSpread() throws {
-        let counts = CrossedCounts(participantCount: 3, imageCount: 1,
-                                   observations: (0..<3).map { .init(participant: $0, image: 0, fooled: $0 == 0) })
+        let counts = CrossedCounts(
+            participantCount: 3, imageCount: 1,
+            observations: (0..<3).map { .init(participant: $0, image: 0, fooled: $0 == 0) })
         var rng = SeededGenerator(seed: 3)
         let values = CrossedBootstrap.replicates(counts, scheme: .images, samples: 20, using: &rng)
         XCTAssertTrue(values.allSatisfy { abs($0 - 1.0 / 3.0) < 1e-12 })
@@ -62,9 +66,13 @@ final class BootstrapTests: XCTestCase {
     func testPairedSeriesShareWeights() {
         // Two series with identical answers: every replicate difference must be exactly 0.
         var observations: [CrossedCounts.Observation] = []
-        for p in 0..<5 { for i in 0..<4 { for s in 0..<2 {
-            observations.append(.init(participant: p, image: i, series: s, fooled: (p * i) % 3 == 1))
-        } } }
+        for p in 0..<5 {
+            for i in 0..<4 {
+                for s in 0..<2 {
+                    observations.append(.init(participant: p, image: i, series: s, fooled: (p * i) % 3 == 1))
+                }
+            }
+        }
         let counts = CrossedCounts(participantCount: 5, imageCount: 4, seriesCount: 2, observations: observations)
         var rng = SeededGenerator(seed: 9)
         for scheme in CrossedBootstrap.Scheme.allCases {

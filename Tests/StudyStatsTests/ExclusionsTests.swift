@@ -1,5 +1,6 @@
-import XCTest
 import StudyKit
+import XCTest
+
 @testable import StudyStats
 
 final class ExclusionsTests: XCTestCase {
@@ -47,10 +48,13 @@ final class ExclusionsTests: XCTestCase {
     }
 
     func testUndeclaredRulesRemoveNothing() {
-        let rules = ExclusionRules(minCatchAccuracy: nil, dropFlaggedExposures: false, minResponseMs: nil, requireComplete: false,
-                                   excludeFlags: [])
-        let trials = [TestStudy.trial("a", fooled: true, responseMs: 10, flagged: true, complete: false),
-                      TestStudy.trial("a", kind: .catch, model: DesignTrial.catchFoilModel, fooled: true)]
+        let rules = ExclusionRules(
+            minCatchAccuracy: nil, dropFlaggedExposures: false, minResponseMs: nil, requireComplete: false,
+            excludeFlags: [])
+        let trials = [
+            TestStudy.trial("a", fooled: true, responseMs: 10, flagged: true, complete: false),
+            TestStudy.trial("a", kind: .catch, model: DesignTrial.catchFoilModel, fooled: true),
+        ]
         let outcome = Exclusions.apply(trials, rules: rules, exposureMs: 3000)
         XCTAssertEqual(outcome.keptMain.count, 1)
         XCTAssertTrue(outcome.summary.rules.allSatisfy { !$0.active && $0.mainTrials == 0 })

@@ -1,22 +1,29 @@
-import XCTest
 import StudyKit
+import XCTest
+
 @testable import StudyStats
 
 final class ParticipantScreeningTests: XCTestCase {
     /// One answer of `participant`, served at `served` and received at `received` (seconds), with flags.
-    func answer(_ participant: String, _ index: Int, choice: Side = .left, served: Double?, received: Double,
-                flags: [String] = [], kind: TrialKind = .main, fooled: Bool? = nil) -> AnsweredTrial {
+    func answer(
+        _ participant: String, _ index: Int, choice: Side = .left, served: Double?, received: Double,
+        flags: [String] = [], kind: TrialKind = .main, fooled: Bool? = nil
+    ) -> AnsweredTrial {
         let modelSide: Side = index % 2 == 0 ? .left : .right
         let picked = fooled.map { $0 ? modelSide : modelSide.other } ?? choice
-        return AnsweredTrial(participant: participant, session: participant + "-s", sequence: "task1-000", task: "task1",
-                             trialIndex: index, kind: kind, image: "img\(index)", model: kind == .catch ? DesignTrial.catchFoilModel : "m1",
-                             modelSide: modelSide, choice: picked, responseMs: 700, flagged: !flags.isEmpty, flags: flags,
-                             servedAt: served, receivedAt: received)
+        return AnsweredTrial(
+            participant: participant, session: participant + "-s", sequence: "task1-000", task: "task1",
+            trialIndex: index, kind: kind, image: "img\(index)", model: kind == .catch ? DesignTrial.catchFoilModel : "m1",
+            modelSide: modelSide, choice: picked, responseMs: 700, flagged: !flags.isEmpty, flags: flags,
+            servedAt: served, receivedAt: received)
     }
 
     func testAPersonAtAPersonsPaceRaisesNothing() {
-        let trials = (0..<12).map { answer("person", $0, choice: $0 % 3 == 0 ? .right : .left,
-                                            served: Double($0) * 4, received: Double($0) * 4 + 3.6) }
+        let trials = (0..<12).map {
+            answer(
+                "person", $0, choice: $0 % 3 == 0 ? .right : .left,
+                served: Double($0) * 4, received: Double($0) * 4 + 3.6)
+        }
         let screens = ParticipantScreening.screen(trials, rules: ExclusionRules(), exposureMs: 3000)
         XCTAssertEqual(screens.map(\.participant), ["person"])
         XCTAssertEqual(screens[0].reasons, [])
@@ -28,19 +35,24 @@ final class ParticipantScreeningTests: XCTestCase {
         // bot: all left, answered 10 ms after serving, two never served.
         for i in 0..<12 {
             let unseen = i >= 10
-            trials.append(answer("bot", i, served: unseen ? nil : Double(i) * 0.02, received: Double(i) * 0.02 + 0.01,
-                                 flags: unseen ? ["unseen"] : ["early_answer"]))
+            trials.append(
+                answer(
+                    "bot", i, served: unseen ? nil : Double(i) * 0.02, received: Double(i) * 0.02 + 0.01,
+                    flags: unseen ? ["unseen"] : ["early_answer"]))
         }
         // restless: human pace, but four trials with focus lost and one served again.
         for i in 0..<6 {
             var flags: [String] = i < 4 ? ["focus_lost"] : []
             if i == 5 { flags.append("served_again") }
-            trials.append(answer("restless", i, choice: i % 2 == 0 ? .left : .right, served: Double(i) * 4,
-                                 received: Double(i) * 4 + 3.5, flags: flags))
+            trials.append(
+                answer(
+                    "restless", i, choice: i % 2 == 0 ? .left : .right, served: Double(i) * 4,
+                    received: Double(i) * 4 + 3.5, flags: flags))
         }
         let rules = ExclusionRules()
-        let screens = Dictionary(uniqueKeysWithValues: ParticipantScreening.screen(trials, rules: rules, exposureMs: 3000)
-            .map { ($0.participant, $0) })
+        let screens = Dictionary(
+            uniqueKeysWithValues: ParticipantScreening.screen(trials, rules: rules, exposureMs: 3000)
+                .map { ($0.participant, $0) })
         guard let bot = screens["bot"], let restless = screens["restless"] else { return XCTFail("both screened") }
         XCTAssertEqual(bot.flags, [.earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided])
         XCTAssertTrue(bot.excluded)
@@ -61,8 +73,10 @@ final class ParticipantScreeningTests: XCTestCase {
         var trials: [AnsweredTrial] = []
         for i in 0..<12 { trials.append(answer("bot", i, served: 0, received: 0.01, flags: ["early_answer"])) }
         for i in 0..<12 {
-            trials.append(answer("person", i, choice: i % 2 == 0 ? .left : .right, served: Double(i) * 4,
-                                 received: Double(i) * 4 + 3.5))
+            trials.append(
+                answer(
+                    "person", i, choice: i % 2 == 0 ? .left : .right, served: Double(i) * 4,
+                    received: Double(i) * 4 + 3.5))
         }
         let outcome = Exclusions.apply(trials, rules: ExclusionRules(dropFlaggedExposures: false), exposureMs: 3000)
         XCTAssertEqual(Set(outcome.keptMain.map(\.participant)), ["person"])

@@ -1,18 +1,24 @@
 import Foundation
-import XCTest
 import StudyKit
+import XCTest
+
 @testable import StudyStats
 
 final class RenderTests: XCTestCase {
     func testHTMLIsSelfContainedWithFigureTablesAndEmbeddedImages() async throws {
         let manifest = try TestStudy.manifest(models: ["sr3", "bicubic"], images: 8)
-        let study = SyntheticStudy(tasks: ["task1", "task2"], models: [("sr3", 0.45), ("bicubic", 0.1)], participantsPerTask: 6,
-                                   images: 8, imagesPerParticipant: 4, catchTrials: 2)
-        let report = await FoolRateAnalysis.report(trials: study.trials(seed: 8), manifest: manifest,
-                                             settings: ReportSettings(bootstrapSamples: 100, seed: 1, extremeImages: 2))
+        let study = SyntheticStudy(
+            tasks: ["task1", "task2"], models: [("sr3", 0.45), ("bicubic", 0.1)], participantsPerTask: 6,
+            images: 8, imagesPerParticipant: 4, catchTrials: 2)
+        let report = await FoolRateAnalysis.report(
+            trials: study.trials(seed: 8), manifest: manifest,
+            settings: ReportSettings(bootstrapSamples: 100, seed: 1, extremeImages: 2))
         var requested: [String] = []
         let png = Data([0x89, 0x50, 0x4E, 0x47])
-        let html = ReportHTML.render(report, manifest: manifest) { ref in requested.append(ref.file); return png }
+        let html = ReportHTML.render(report, manifest: manifest) { ref in
+            requested.append(ref.file)
+            return png
+        }
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
         XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 1)
         XCTAssertEqual(html.components(separatedBy: "<g transform").count - 1, 2, "one panel per task")
@@ -38,10 +44,12 @@ final class RenderTests: XCTestCase {
 
     func testCSVHasOneTidyRowPerMethod() async throws {
         let manifest = try TestStudy.manifest(models: ["a"], images: 6)
-        let study = SyntheticStudy(tasks: ["task1"], models: [("a", 0.3)], participantsPerTask: 5, images: 6,
-                                   imagesPerParticipant: 3, catchTrials: 0)
-        let report = await FoolRateAnalysis.report(trials: study.trials(seed: 1), manifest: manifest,
-                                             settings: ReportSettings(bootstrapSamples: 50))
+        let study = SyntheticStudy(
+            tasks: ["task1"], models: [("a", 0.3)], participantsPerTask: 5, images: 6,
+            imagesPerParticipant: 3, catchTrials: 0)
+        let report = await FoolRateAnalysis.report(
+            trials: study.trials(seed: 1), manifest: manifest,
+            settings: ReportSettings(bootstrapSamples: 50))
         let lines = ReportCSV.render(report).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines[0], ReportCSV.header.joined(separator: ","))
         let task1 = lines.dropFirst().filter { $0.hasPrefix("task1,a,") }

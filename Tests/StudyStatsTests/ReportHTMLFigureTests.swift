@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import StudyKit
+import XCTest
+
 @testable import StudyStats
 
 /// Figure 6 in the HTML report: no bar without its primary interval, n under every bar, panels titled by the
@@ -23,10 +24,12 @@ final class ReportHTMLFigureTests: XCTestCase {
 
     func testEveryBarHasItsIntervalAndN() async throws {
         let manifest = try TestStudy.manifest(models: ["sr3", "bicubic"], images: 8)
-        let study = SyntheticStudy(tasks: ["task1"], models: [("sr3", 0.45), ("bicubic", 0.1)], participantsPerTask: 6,
-                                   images: 8, imagesPerParticipant: 4, catchTrials: 2)
-        let report = await FoolRateAnalysis.report(trials: study.trials(seed: 3), manifest: manifest,
-                                                   settings: ReportSettings(bootstrapSamples: 100, seed: 1))
+        let study = SyntheticStudy(
+            tasks: ["task1"], models: [("sr3", 0.45), ("bicubic", 0.1)], participantsPerTask: 6,
+            images: 8, imagesPerParticipant: 4, catchTrials: 2)
+        let report = await FoolRateAnalysis.report(
+            trials: study.trials(seed: 3), manifest: manifest,
+            settings: ReportSettings(bootstrapSamples: 100, seed: 1))
         let svg = ReportFigure.svg(report)
         let bars = svg.components(separatedBy: "<rect").count - 1
         XCTAssertEqual(bars, 2)
@@ -35,8 +38,9 @@ final class ReportHTMLFigureTests: XCTestCase {
     }
 
     func testWrapKeepsWordsWhole() {
-        XCTAssertEqual(ReportFigure.wrap("Which image would you guess is from a camera?", width: 16),
-                       ["Which image", "would you guess", "is from a", "camera?"])
+        XCTAssertEqual(
+            ReportFigure.wrap("Which image would you guess is from a camera?", width: 16),
+            ["Which image", "would you guess", "is from a", "camera?"])
         XCTAssertEqual(ReportFigure.wrap("supercalifragilistic x", width: 5), ["supercalifragilistic", "x"])
         XCTAssertEqual(ReportFigure.wrap("", width: 5), [""])
     }

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import StudyKit
+import XCTest
+
 @testable import StudyStats
 
 final class ReportTests: XCTestCase {
@@ -54,8 +55,9 @@ final class ReportTests: XCTestCase {
 
     func testModelNobodySawAndUnavailableModelAreReportedBesideTheOthers() async throws {
         let manifest = try TestStudy.manifest(models: ["sr3", "regression", "unseen"], unavailable: ["broken"], images: 20)
-        let study = SyntheticStudy(tasks: ["task1"], models: [("sr3", 0.4), ("regression", 0.2)], participantsPerTask: 12,
-                                   images: 20, imagesPerParticipant: 10, catchTrials: 4)
+        let study = SyntheticStudy(
+            tasks: ["task1"], models: [("sr3", 0.4), ("regression", 0.2)], participantsPerTask: 12,
+            images: 20, imagesPerParticipant: 10, catchTrials: 4)
         let report = await FoolRateAnalysis.report(trials: study.trials(seed: 1), manifest: manifest, settings: settings)
         let unseen = try XCTUnwrap(report.row(task: "task1", model: "unseen"))
         XCTAssertNil(unseen.foolRate)
@@ -74,9 +76,10 @@ final class ReportTests: XCTestCase {
 
     func testIntervalsAreOrderedAsTheTheorySays() async throws {
         let manifest = try TestStudy.manifest(models: ["sr3", "regression", "bicubic"], images: 40)
-        let study = SyntheticStudy(tasks: ["task1", "task2"], models: [("sr3", 0.45), ("regression", 0.25), ("bicubic", 0.05)],
-                                   participantsPerTask: 30, images: 40, imagesPerParticipant: 20,
-                                   sdParticipant: 0.8, sdImage: 1.0, catchTrials: 4)
+        let study = SyntheticStudy(
+            tasks: ["task1", "task2"], models: [("sr3", 0.45), ("regression", 0.25), ("bicubic", 0.05)],
+            participantsPerTask: 30, images: 40, imagesPerParticipant: 20,
+            sdParticipant: 0.8, sdImage: 1.0, catchTrials: 4)
         let report = await FoolRateAnalysis.report(trials: study.trials(seed: 2), manifest: manifest, settings: settings)
         for row in report.foolRates {
             let rate = try XCTUnwrap(row.foolRate)
@@ -113,8 +116,9 @@ final class ReportTests: XCTestCase {
 
     func testSameSeedSameReportAndJSONContract() async throws {
         let manifest = try TestStudy.manifest(models: ["a", "b"], images: 10)
-        let study = SyntheticStudy(tasks: ["task1", "task2"], models: [("a", 0.4), ("b", 0.3)], participantsPerTask: 6,
-                                   images: 10, imagesPerParticipant: 5, catchTrials: 3)
+        let study = SyntheticStudy(
+            tasks: ["task1", "task2"], models: [("a", 0.4), ("b", 0.3)], participantsPerTask: 6,
+            images: 10, imagesPerParticipant: 5, catchTrials: 3)
         let trials = study.trials(seed: 4)
         let one = await FoolRateAnalysis.report(trials: trials, manifest: manifest, settings: settings)
         let two = await FoolRateAnalysis.report(trials: trials, manifest: manifest, settings: settings)
@@ -131,8 +135,10 @@ final class ReportTests: XCTestCase {
     }
 
     func testPositionBiasCountsLeftChoices() {
-        let trials = [TestStudy.trial("p", fooled: true, side: .left), TestStudy.trial("p", image: "img001", fooled: false, side: .left),
-                      TestStudy.trial("p", image: "img002", fooled: true, side: .right)]
+        let trials = [
+            TestStudy.trial("p", fooled: true, side: .left), TestStudy.trial("p", image: "img001", fooled: false, side: .left),
+            TestStudy.trial("p", image: "img002", fooled: true, side: .right),
+        ]
         let bias = PositionBias.measure(task: "task1", trials: trials, level: 0.95)
         XCTAssertEqual(bias.trials, 3)
         XCTAssertEqual(bias.leftChoices, 1)  // fooled with model left -> left; not fooled with model left -> right; fooled right -> right

@@ -1,6 +1,7 @@
 import SeededRandom
 import StudyKit
 import XCTest
+
 @testable import StudyStats
 
 final class SimulationTests: XCTestCase {
@@ -60,8 +61,9 @@ final class SimulationTests: XCTestCase {
 
     func testPilotEstimateSeesTheVarianceComponentsAndRefusesUselessPilots() throws {
         func pilot(sdParticipant: Double, sdImage: Double) -> [AnsweredTrial] {
-            let study = SyntheticStudy(tasks: ["task2"], models: [("sr3", 0.4)], participantsPerTask: 60, images: 60,
-                                       imagesPerParticipant: 60, sdParticipant: sdParticipant, sdImage: sdImage)
+            let study = SyntheticStudy(
+                tasks: ["task2"], models: [("sr3", 0.4)], participantsPerTask: 60, images: 60,
+                imagesPerParticipant: 60, sdParticipant: sdParticipant, sdImage: sdImage)
             return study.trials(seed: 3).filter { $0.kind == .main }
         }
         let flat = try XCTUnwrap(PlanScenario.estimate(fromPilot: pilot(sdParticipant: 0, sdImage: 0), images: 60, imagesPerParticipant: 60))

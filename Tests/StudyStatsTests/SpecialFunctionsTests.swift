@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import StudyStats
 
 /// Agreement with statsmodels / scipy on fixtures written by tools/make_ci_fixtures.py.
@@ -12,9 +13,21 @@ final class SpecialFunctionsTests: XCTestCase {
             var wilson: [Double]
             var clopper_pearson: [Double]
         }
-        struct Quantile: Decodable { var p: Double; var z: Double }
-        struct TQuantile: Decodable { var p: Double; var df: Double; var t: Double }
-        struct Beta: Decodable { var x: Double; var a: Double; var b: Double; var value: Double }
+        struct Quantile: Decodable {
+            var p: Double
+            var z: Double
+        }
+        struct TQuantile: Decodable {
+            var p: Double
+            var df: Double
+            var t: Double
+        }
+        struct Beta: Decodable {
+            var x: Double
+            var a: Double
+            var b: Double
+            var value: Double
+        }
         var intervals: [Interval]
         var normal_quantiles: [Quantile]
         var t_quantiles: [TQuantile]
@@ -51,8 +64,9 @@ final class SpecialFunctionsTests: XCTestCase {
             XCTAssertEqual(SpecialFunctions.studentTCDF(q.t, df: q.df), q.p, accuracy: 1e-10, "T cdf at \(q.t), df \(q.df)")
         }
         for b in fixture.incomplete_beta {
-            XCTAssertEqual(SpecialFunctions.regularizedIncompleteBeta(b.x, a: b.a, b: b.b), b.value, accuracy: 1e-11,
-                           "I_\(b.x)(\(b.a), \(b.b))")
+            XCTAssertEqual(
+                SpecialFunctions.regularizedIncompleteBeta(b.x, a: b.a, b: b.b), b.value, accuracy: 1e-11,
+                "I_\(b.x)(\(b.a), \(b.b))")
         }
     }
 

@@ -6,8 +6,16 @@ final class CapturedLog: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
 
-    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return lines.joined(separator: "\n") }
+    func append(_ line: String) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.joined(separator: "\n")
+    }
 }
 
 struct CapturingLogHandler: LogHandler {

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A minimal HTTP/1.1 client over a plain socket, so tests can send paths exactly as written
@@ -21,7 +22,11 @@ struct HTTPClient: Sendable {
         }
     }
 
-    enum ClientError: Error { case connect(Int32), malformed(String), notJSONObject(String) }
+    enum ClientError: Error {
+        case connect(Int32)
+        case malformed(String)
+        case notJSONObject(String)
+    }
 
     let port: Int
 
@@ -83,7 +88,8 @@ struct HTTPClient: Sendable {
         var body = Data(data[split.upperBound...])
         let lines = head.components(separatedBy: "\r\n")
         guard let statusLine = lines.first, statusLine.split(separator: " ").count >= 2,
-              let status = Int(statusLine.split(separator: " ")[1]) else { throw ClientError.malformed(head) }
+            let status = Int(statusLine.split(separator: " ")[1])
+        else { throw ClientError.malformed(head) }
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }

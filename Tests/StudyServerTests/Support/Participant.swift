@@ -7,10 +7,13 @@ struct Participant {
     let token: String
     let payload: [String: Any]
 
-    static func start(_ client: HTTPClient, body: [String: Any] = [:], headers: [String: String] = [:], expectStatus: Int? = nil,
-                      file: StaticString = #filePath, line: UInt = #line) async throws -> Participant {
-        let reply = try await client.post("/api/sessions", json: body,
-                                          headers: headers.merging(["User-Agent": "TestBrowser/1.0"]) { a, _ in a })
+    static func start(
+        _ client: HTTPClient, body: [String: Any] = [:], headers: [String: String] = [:], expectStatus: Int? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) async throws -> Participant {
+        let reply = try await client.post(
+            "/api/sessions", json: body,
+            headers: headers.merging(["User-Agent": "TestBrowser/1.0"]) { a, _ in a })
         if let expectStatus { XCTAssertEqual(reply.status, expectStatus, reply.text, file: file, line: line) }
         XCTAssertTrue([200, 201].contains(reply.status), reply.text, file: file, line: line)
         let payload = try reply.json()
@@ -41,11 +44,15 @@ struct Participant {
         return replies
     }
 
-    func answer(_ index: Int, key: String? = nil, choice: String = "left", exposureMs: Double = 3001,
-                visibilityLost: Bool = false, focusLost: Bool = false) async throws -> HTTPClient.Reply {
-        try await client.post("/api/sessions/\(token)/answers", json: TestStudy.answer(
-            index: index, key: key ?? "k-\(token.prefix(12))-\(index)", choice: choice, exposureMs: exposureMs,
-            visibilityLost: visibilityLost, focusLost: focusLost))
+    func answer(
+        _ index: Int, key: String? = nil, choice: String = "left", exposureMs: Double = 3001,
+        visibilityLost: Bool = false, focusLost: Bool = false
+    ) async throws -> HTTPClient.Reply {
+        try await client.post(
+            "/api/sessions/\(token)/answers",
+            json: TestStudy.answer(
+                index: index, key: key ?? "k-\(token.prefix(12))-\(index)", choice: choice, exposureMs: exposureMs,
+                visibilityLost: visibilityLost, focusLost: focusLost))
     }
 
     func answerAll() async throws {

@@ -9,8 +9,16 @@ final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
     private var current = Date(timeIntervalSince1970: 1_800_000_000)
 
-    var now: Date { lock.lock(); defer { lock.unlock() }; return current }
-    func advance(minutes: Double) { lock.lock(); current += minutes * 60; lock.unlock() }
+    var now: Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+    func advance(minutes: Double) {
+        lock.lock()
+        current += minutes * 60
+        lock.unlock()
+    }
 }
 
 enum StartError: Error { case noPort }
@@ -24,13 +32,17 @@ final class RunningServer: @unchecked Sendable {
     private let task: Task<Void, any Error>
 
     private init(server: StudyHTTPServer, port: Int, task: Task<Void, any Error>) {
-        self.server = server; self.client = HTTPClient(port: port); self.task = task
+        self.server = server
+        self.client = HTTPClient(port: port)
+        self.task = task
     }
 
     /// Session creation is limited far above what the tests need unless they pass their own limits.
-    static func start(_ study: TestStudy, clock: TestClock = TestClock(), abandonAfterMinutes: Double? = nil,
-                      sessionsPerClientPerMinute: Double = 100_000, sessionsPerMinute: Double = 100_000,
-                      trustForwardedFor: Bool = false, log: CapturedLog? = nil) async throws -> RunningServer {
+    static func start(
+        _ study: TestStudy, clock: TestClock = TestClock(), abandonAfterMinutes: Double? = nil,
+        sessionsPerClientPerMinute: Double = 100_000, sessionsPerMinute: Double = 100_000,
+        trustForwardedFor: Bool = false, log: CapturedLog? = nil
+    ) async throws -> RunningServer {
         var logger = Logger(label: "studyserver-test")
         logger.logLevel = .critical  // cancelling the test server logs an error about its child channels
         if let log { logger = Logger(label: "studyserver-test") { _ in CapturingLogHandler(log: log) } }
@@ -41,7 +53,10 @@ final class RunningServer: @unchecked Sendable {
             trustForwardedFor: trustForwardedFor, now: { clock.now })
         let server = try await StudyHTTPServer(settings: settings, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = server.makeApplication { port in continuation.yield(port); continuation.finish() }
+        let application = server.makeApplication { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
         let task = Task { try await application.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {

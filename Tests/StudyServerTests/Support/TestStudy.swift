@@ -99,21 +99,30 @@ struct TestStudy {
         var images: [ManifestImage] = []
         var outputs: [ManifestOutput] = []
         for id in Self.imageIDs {
-            images.append(ManifestImage(id: id, source: id + ".png", sourceSHA256: String(repeating: "a", count: 64),
-                                        hr: try stimulus(), lr: try stimulus(), catchFoil: try stimulus()))
+            images.append(
+                ManifestImage(
+                    id: id, source: id + ".png", sourceSHA256: String(repeating: "a", count: 64),
+                    hr: try stimulus(), lr: try stimulus(), catchFoil: try stimulus()))
             for model in Self.modelIDs { outputs.append(ManifestOutput(image: id, model: model, stimulus: try stimulus())) }
         }
         var sequences: [TrialSequence] = []
         for task in ["task1", "task2"] {
             for number in 0..<sequencesPerTask {
-                var trials = [DesignTrial(kind: .practice, image: Self.imageIDs[number % 4], model: DesignTrial.catchFoilModel,
-                                          modelSide: number % 2 == 0 ? .left : .right)]
+                var trials = [
+                    DesignTrial(
+                        kind: .practice, image: Self.imageIDs[number % 4], model: DesignTrial.catchFoilModel,
+                        modelSide: number % 2 == 0 ? .left : .right)
+                ]
                 for (offset, image) in Self.imageIDs.enumerated() {
-                    trials.append(DesignTrial(kind: .main, image: image, model: Self.modelIDs[(offset + number) % 2],
-                                              modelSide: (offset + number) % 2 == 0 ? .left : .right))
+                    trials.append(
+                        DesignTrial(
+                            kind: .main, image: image, model: Self.modelIDs[(offset + number) % 2],
+                            modelSide: (offset + number) % 2 == 0 ? .left : .right))
                 }
-                trials.insert(DesignTrial(kind: .catch, image: Self.imageIDs[(number + 1) % 4], model: DesignTrial.catchFoilModel,
-                                          modelSide: .right), at: 3)
+                trials.insert(
+                    DesignTrial(
+                        kind: .catch, image: Self.imageIDs[(number + 1) % 4], model: DesignTrial.catchFoilModel,
+                        modelSide: .right), at: 3)
                 sequences.append(TrialSequence(id: String(format: "%@-%03d", task, number), task: task, trials: trials))
             }
         }
@@ -142,10 +151,14 @@ struct TestStudy {
     func remove() { try? FileManager.default.removeItem(at: root) }
 
     /// A valid answer body for `index`.
-    static func answer(index: Int, key: String, choice: String = "left", exposureMs: Double = 3001,
-                       visibilityLost: Bool = false, focusLost: Bool = false) -> [String: Any] {
-        ["key": key, "index": index, "choice": choice, "response_ms": 640.5, "exposure_ms": exposureMs, "frames": 180,
-         "visibility_lost": visibilityLost, "focus_lost": focusLost, "window_w": 1440, "window_h": 900, "dpr": 2,
-         "rendered_px": 512]
+    static func answer(
+        index: Int, key: String, choice: String = "left", exposureMs: Double = 3001,
+        visibilityLost: Bool = false, focusLost: Bool = false
+    ) -> [String: Any] {
+        [
+            "key": key, "index": index, "choice": choice, "response_ms": 640.5, "exposure_ms": exposureMs, "frames": 180,
+            "visibility_lost": visibilityLost, "focus_lost": focusLost, "window_w": 1440, "window_h": 900, "dpr": 2,
+            "rendered_px": 512,
+        ]
     }
 }
