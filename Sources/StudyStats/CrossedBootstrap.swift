@@ -118,15 +118,7 @@ public enum CrossedBootstrap {
     static func drawWeights<G: RandomNumberGenerator>(_ weights: inout [Double], using rng: inout G) {
         let n = weights.count
         for i in 0..<n { weights[i] = 0 }
-        guard n > 1 else {
-            // A single unit still takes its draw, so the draws of the schemes after it keep their place in the stream.
-            if n == 1 {
-                _ = rng.next()
-                weights[0] = 1
-            }
-            return
-        }
-        for _ in 0..<n { weights[rng.stableIndex(below: n)] += 1 }
+        for _ in 0..<n { weights[rng.multiplyHighIndex(below: n)] += 1 }
     }
 
     @inline(__always)
