@@ -88,7 +88,7 @@ struct ParticipantAPI: Sendable {
             exposureMs: body.exposureMs, visibilityLost: body.visibilityLost,
             focusLost: body.focusLost, interruption: body.interruption, study: study)
         let record = AnswerRecord(
-            id: nil, session: token, trialIndex: index, key: body.key, choice: choice.rawValue,
+            id: nil, session: token, trialIndex: index, key: body.key, choice: choice,
             responseMs: body.responseMs, exposureMs: body.exposureMs, frames: Int(body.frames),
             visibilityLost: body.visibilityLost, focusLost: body.focusLost, windowW: Int(body.windowW),
             windowH: Int(body.windowH), dpr: body.dpr, renderedPx: body.renderedPx, flags: flags.joined(separator: ","),

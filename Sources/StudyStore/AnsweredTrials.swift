@@ -40,9 +40,7 @@ extension StudyDatabase {
         return try rows.map { row in
             let answer = try AnswerRecord(row: row)
             let sequenceID: String = try row.decode(forColumn: "sequence")
-            guard let sequence = sequences[sequenceID], sequence.trials.indices.contains(answer.trialIndex),
-                let choice = Side(rawValue: answer.choice)
-            else {
+            guard let sequence = sequences[sequenceID], sequence.trials.indices.contains(answer.trialIndex) else {
                 throw StudyStoreError.answerOutsideManifest(
                     path: path, session: answer.session, sequence: sequenceID, trialIndex: answer.trialIndex)
             }
@@ -54,7 +52,7 @@ extension StudyDatabase {
             return AnsweredTrial(
                 participant: participant, session: answer.session, sequence: sequenceID, task: task,
                 trialIndex: answer.trialIndex, kind: trial.kind, image: trial.image, model: trial.model,
-                modelSide: trial.modelSide, choice: choice, responseMs: answer.responseMs,
+                modelSide: trial.modelSide, choice: answer.choice, responseMs: answer.responseMs,
                 exposureMs: answer.exposureMs, frames: answer.frames, flagged: !flags.isEmpty,
                 sessionComplete: completedAt != nil, flags: flags, answeredAt: answer.receivedAt.formatted(iso),
                 servedAt: answer.servedAt?.timeIntervalSince1970, receivedAt: answer.receivedAt.timeIntervalSince1970,

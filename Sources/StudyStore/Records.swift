@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StudyKit
 
 /// One person taking part. `id` is the external id (`pid`, Prolific's PROLIFIC_PID) or one the server made.
 public struct ParticipantRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
@@ -106,7 +107,7 @@ public struct AnswerRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var trialIndex: Int
     /// The client's idempotency key; unique over the database.
     public var key: String
-    public var choice: String
+    public var choice: Side
     public var responseMs: Double
     public var exposureMs: Double?
     public var frames: Int?
@@ -140,7 +141,7 @@ public struct AnswerRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     }
 
     public init(
-        id: Int64? = nil, session: String, trialIndex: Int, key: String, choice: String, responseMs: Double,
+        id: Int64? = nil, session: String, trialIndex: Int, key: String, choice: Side, responseMs: Double,
         exposureMs: Double?, frames: Int?, visibilityLost: Bool, focusLost: Bool, windowW: Int?, windowH: Int?,
         dpr: Double?, renderedPx: Double?, flags: String, clientTime: Double?, receivedAt: Date,
         servedAt: Date? = nil

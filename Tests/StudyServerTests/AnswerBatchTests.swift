@@ -25,9 +25,9 @@ final class AnswerBatchTests: XCTestCase {
         study.remove()
     }
 
-    func answer(_ index: Int, key: String, choice: String = "left") -> AnswerRecord {
+    func answer(_ index: Int, key: String, responseMs: Double = 500) -> AnswerRecord {
         AnswerRecord(
-            session: token, trialIndex: index, key: key, choice: choice, responseMs: 500, exposureMs: 3000,
+            session: token, trialIndex: index, key: key, choice: .left, responseMs: responseMs, exposureMs: 3000,
             frames: 180, visibilityLost: false, focusLost: false, windowW: 1000, windowH: 800, dpr: 1,
             renderedPx: 256, flags: "", clientTime: nil, receivedAt: Date())
     }
@@ -46,9 +46,9 @@ final class AnswerBatchTests: XCTestCase {
 
     func testOneAnswerThatCannotBeWrittenDoesNotSinkTheOthers() async throws {
         let batcher = AnswerBatcher(database: database, minimumDelay: 0)
-        // "sideways" breaks the table's CHECK on choice: the database itself refuses that row.
+        // SQLite stores NaN as NULL, which breaks the table's NOT NULL on response_ms: the database itself refuses that row.
         let records = [
-            answer(0, key: "ok-key-0"), answer(1, key: "bad-key-1", choice: "sideways"),
+            answer(0, key: "ok-key-0"), answer(1, key: "bad-key-1", responseMs: .nan),
             answer(2, key: "ok-key-2"), answer(3, key: "ok-key-3"),
         ]
         let outcomes = await withTaskGroup(of: (String, Bool).self) { group in

@@ -55,7 +55,7 @@ final class AnswerIntegrityTests: ServerTestCase {
         let reused = try await participant.answer(1, key: "first-key-1")
         XCTAssertEqual(reused.status, 409, "a key used for another trial is refused")
         let choices = try await server.server.database.answers().map(\.choice)
-        XCTAssertEqual(choices, ["left"])
+        XCTAssertEqual(choices, [.left])
     }
 
     func testForgedTrialIndexIsRefused() async throws {
