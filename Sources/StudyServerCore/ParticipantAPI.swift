@@ -91,7 +91,7 @@ struct ParticipantAPI: Sendable {
             id: nil, session: token, trialIndex: index, key: body.key, choice: choice,
             responseMs: body.responseMs, exposureMs: body.exposureMs, frames: Int(body.frames),
             visibilityLost: body.visibilityLost, focusLost: body.focusLost, windowW: Int(body.windowW),
-            windowH: Int(body.windowH), dpr: body.dpr, renderedPx: body.renderedPx, flags: flags.joined(separator: ","),
+            windowH: Int(body.windowH), dpr: body.dpr, renderedPx: body.renderedPx, flags: AnswerFlags(flags),
             clientTime: body.clientTime, receivedAt: now())
         let result = try await answers.record(record)
         switch result.outcome {

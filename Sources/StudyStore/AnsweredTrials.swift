@@ -48,7 +48,7 @@ extension StudyDatabase {
             let completedAt: Date? = try row.decode(forColumn: "completed_at")
             let participant: String = try row.decode(forColumn: "participant")
             let task: String = try row.decode(forColumn: "task")
-            let flags = answer.flagList
+            let flags = answer.flags.names
             return AnsweredTrial(
                 participant: participant, session: answer.session, sequence: sequenceID, task: task,
                 trialIndex: answer.trialIndex, kind: trial.kind, image: trial.image, model: trial.model,

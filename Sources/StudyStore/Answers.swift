@@ -83,7 +83,7 @@ extension StudyDatabase {
                 db, session: answer.session, trialIndex: answer.trialIndex,
                 receivedAt: answer.receivedAt, minimumDelay: minimumDelay)
             row.servedAt = timing.servedAt
-            row.flags = (answer.flagList + timing.flags).joined(separator: ",")
+            row.flags = AnswerFlags(answer.flags.names + timing.flags)
             try row.insert(db)
             session.lastSeenAt = answer.receivedAt
             session.lastAnswerAt = answer.receivedAt

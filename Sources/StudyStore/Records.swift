@@ -117,8 +117,8 @@ public struct AnswerRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var windowH: Int?
     public var dpr: Double?
     public var renderedPx: Double?
-    /// Comma-separated: `exposure_deviation`, `visibility_lost`, `focus_lost`; empty when not flagged.
-    public var flags: String
+    /// What made this answer doubtful, from the browser's report and the server's own timing.
+    public var flags: AnswerFlags
     /// The client's clock (ms since 1970) when it answered, if sent.
     public var clientTime: Double?
     public var receivedAt: Date
@@ -143,7 +143,7 @@ public struct AnswerRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public init(
         id: Int64? = nil, session: String, trialIndex: Int, key: String, choice: Side, responseMs: Double,
         exposureMs: Double?, frames: Int?, visibilityLost: Bool, focusLost: Bool, windowW: Int?, windowH: Int?,
-        dpr: Double?, renderedPx: Double?, flags: String, clientTime: Double?, receivedAt: Date,
+        dpr: Double?, renderedPx: Double?, flags: AnswerFlags, clientTime: Double?, receivedAt: Date,
         servedAt: Date? = nil
     ) {
         self.id = id
@@ -165,8 +165,6 @@ public struct AnswerRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         self.receivedAt = receivedAt
         self.servedAt = servedAt
     }
-
-    public var flagList: [String] { flags.split(separator: ",").map(String.init) }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

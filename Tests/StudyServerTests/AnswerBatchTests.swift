@@ -29,7 +29,7 @@ final class AnswerBatchTests: XCTestCase {
         AnswerRecord(
             session: token, trialIndex: index, key: key, choice: .left, responseMs: responseMs, exposureMs: 3000,
             frames: 180, visibilityLost: false, focusLost: false, windowW: 1000, windowH: 800, dpr: 1,
-            renderedPx: 256, flags: "", clientTime: nil, receivedAt: Date())
+            renderedPx: 256, flags: AnswerFlags(), clientTime: nil, receivedAt: Date())
     }
 
     func testAnswersInOneTransactionAreJudgedInOrder() async throws {

@@ -72,7 +72,7 @@ final class StimulusServingTests: XCTestCase {
         _ = try await participant.answer(3)
 
         let answers = try await database.answers(session: participant.token)
-        XCTAssertEqual(answers.map(\.flagList), [[], ["early_answer"], ["unseen"], ["served_again"]])
+        XCTAssertEqual(answers.map(\.flags.names), [[], ["early_answer"], ["unseen"], ["served_again"]])
         XCTAssertNotNil(answers[0].servedAt)
         XCTAssertNil(answers[2].servedAt)
         let serves = try await database.stimulusServes(session: participant.token)
