@@ -58,7 +58,7 @@ function showLoading(text) {
  * A text screen; resolves to 'continue' on its button, Space or Enter, or to 'decline' on the optional
  * second button (consent).
  */
-function message(title, text, buttonLabel = TEXTS.continueLabel, declineLabel = null) {
+function message(title, text, buttonLabel = TEXTS.page.continueLabel, declineLabel = null) {
   const section = screen('message');
   $('[data-part="title"]', section).textContent = title;
   setParagraphs($('[data-part="text"]', section), text);
@@ -263,7 +263,7 @@ class Study {
       await message(TEXTS.instructionsTitle, this.instructions(), TEXTS.startLabel);
     } else {
       api.postEvent(this.token, 'resumed', { next_index: this.nextTrial()?.index ?? null });
-      await message(TEXTS.welcomeBackTitle, TEXTS.welcomeBack(this.instructions()), TEXTS.continueLabel);
+      await message(TEXTS.welcomeBackTitle, TEXTS.welcomeBack(this.instructions()), TEXTS.page.continueLabel);
     }
 
     for (;;) {
@@ -403,7 +403,7 @@ class Study {
         await message(TEXTS.practiceOverTitle, TEXTS.practiceOver, TEXTS.startLabel);
       }
       const interruption = this.exposures.reasonFor(this.token, trial.index);
-      if (interruption) await message(TEXTS.interruptedTitle, interruptionMessage(interruption), TEXTS.continueLabel);
+      if (interruption) await message(TEXTS.interruptedTitle, interruptionMessage(interruption), TEXTS.page.continueLabel);
       await this.ensureDisplayFits();
       this.updateProgress();
       show('trial');

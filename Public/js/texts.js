@@ -1,5 +1,6 @@
-// Every participant-facing text of the app (index.html keeps only what shows before the script runs, and the
-// display-check explanations that CSS picks by reason). The study's own texts (consent, instructions,
+// Every participant-facing text of the app. index.html keeps only what shows before the script runs (the
+// page title, "Loading…", the no-script note); its other elements name their text here with `data-text`
+// (content) or `data-label` (aria-label), filled by page-texts.js. The study's own texts (consent, instructions,
 // completion: study.yaml) come with the session payload; `sessionTexts` prefers those and falls back to
 // the defaults here. Task instructions are written by instructions.js, interruption notes by exposure-log.js.
 
@@ -8,7 +9,6 @@ export const TEXTS = {
   saving: 'Saving your answers…',
   savingWaiting: (pending) => `Saving your answers… (${pending} waiting for the connection)`,
   waitingForConnection: 'Waiting for the connection…',
-  continueLabel: 'Continue',
   keysSeparator: ' or ',
   imageAlts: {
     2: ['Image on the left', 'Image on the right'],
@@ -62,6 +62,33 @@ export const TEXTS = {
   completionFailed: 'The study server could not complete this session. Please contact the researcher.',
   serverAnswered: (message) => `The study server answered: ${message}`,
   loadFailed: 'The study could not be loaded. Please check your connection and reload the page.',
+
+  /** The page's fixed texts by `data-text` / `data-label` name; an array mixes text with `{ kbd }` keys. */
+  page: {
+    continueLabel: 'Continue',
+    keyHint: ['or press ', { kbd: 'Space' }],
+    displayDevice: 'The pictures in this study are shown at a fixed size, and this screen cannot show them at that '
+      + 'size. The study needs a computer (desktop or laptop); it cannot be done on a phone. Please open the link on '
+      + 'a computer.',
+    displayWindow: 'The pictures in this study are shown at a fixed size, and they do not fit in this window yet. '
+      + 'Please make the browser window larger (or full screen). The study continues by itself once they fit.',
+    displayZoomAdvice: ['The pictures in this study are shown pixel for pixel, which works only at the normal zoom '
+      + 'of this browser. Please reset the zoom to 100% with ', { kbd: 'Ctrl' }, ' and ', { kbd: '0' }, ' (',
+    { kbd: '⌘' }, ' and ', { kbd: '0' }, ' on a Mac). If that does not help, your screen\'s scaling setting does '
+      + 'not suit this study. The study continues by itself once the zoom is right.'],
+    progressLabel: 'Progress',
+    chooseLeft: 'Choose the left image',
+    chooseRight: 'Choose the right image',
+    leftName: 'Left',
+    rightName: 'Right',
+    doneTitle: 'All done',
+    completionCodeLabel: 'Your completion code:',
+    copyCode: 'Copy code',
+    redirecting: 'You are being taken back… If nothing happens,',
+    redirectLink: 'continue here',
+    redirectEnd: '.',
+    errorTitle: 'Something went wrong',
+  },
 };
 
 /** The study's texts in the session payload (`texts`), each defaulting to an empty text where absent. */
