@@ -204,13 +204,23 @@ extension StudyDatabase {
     /// Reading or reloading a session does not progress it, so an idle client cannot hold its sequence.
     static let lastProgressSQL = "COALESCE(session.last_answer_at, session.started_at)"
 
-    /// Completed sessions and sessions that progressed since `activeSince`, per sequence.
+    /// Events (as the participant app posts them) after which a session that has not answered can never go
+    /// on: a screen too small for the study, consent declined. Its sequence is free again at once rather than
+    /// after the abandonment time. A forged one only frees the sender's own sequence.
+    static let endingEventKinds = ["display_refused", "consent_declined"]
+
+    /// Completed sessions and sessions that progressed since `activeSince`, per sequence; a session that
+    /// ended before its first answer (`endingEventKinds`) holds nothing.
     static func takenCounts(_ db: Database, activeSince: Date) throws -> [String: Int] {
+        let ending = endingEventKinds.map { "'\($0)'" }.joined(separator: ", ")
         let rows = try Row.fetchAll(
             db,
             sql: """
                 SELECT sequence, COUNT(*) AS taken FROM session
-                WHERE completed_at IS NOT NULL OR \(lastProgressSQL) >= ?
+                WHERE completed_at IS NOT NULL
+                   OR (\(lastProgressSQL) >= ?
+                       AND NOT (session.last_answer_at IS NULL AND EXISTS (
+                           SELECT 1 FROM event WHERE event.session = session.token AND event.kind IN (\(ending)))))
                 GROUP BY sequence
                 """, arguments: [activeSince])
         var counts: [String: Int] = [:]

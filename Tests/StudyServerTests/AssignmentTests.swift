@@ -93,6 +93,44 @@ final class AssignmentTests: XCTestCase {
         try await server.stop()
     }
 
+    func testASessionThatEndedBeforeItsFirstAnswerHoldsNothing() async throws {
+        let study = try TestStudy(sequencesPerTask: 3)
+        defer { study.remove() }
+        let clock = TestClock()
+        let server = try await RunningServer.start(study, clock: clock, abandonAfterMinutes: 30)
+        var participants: [Participant] = []
+        for number in 0..<6 { participants.append(try await Participant.start(server.client, body: ["pid": "e\(number)"])) }
+        for participant in participants.prefix(4) { _ = try await participant.answer(0) }
+        // A phone whose screen is too small, and a person who declined consent: neither can ever answer. They
+        // came last, so without the release the tie-break would hand out the first sequences instead.
+        let phone = participants[4], decliner = participants[5]
+        _ = try await server.client.post("/api/sessions/\(phone.token)/events", json: ["kind": "display_refused"])
+        _ = try await server.client.post("/api/sessions/\(decliner.token)/events", json: ["kind": "consent_declined"])
+        let freed = Set([
+            try await unwrapSession(server.server.database, phone.token).session.sequence,
+            try await unwrapSession(server.server.database, decliner.token).session.sequence,
+        ])
+        clock.advance(minutes: 1)
+        var handedOut: Set<String> = []
+        for number in 0..<2 {
+            let newcomer = try await Participant.start(server.client, body: ["pid": "n\(number)"])
+            handedOut.insert(try await unwrapSession(server.server.database, newcomer.token).session.sequence)
+        }
+        XCTAssertEqual(handedOut, freed, "their sequences go to the next participants at once, not after 30 minutes")
+        // A session that answered first keeps its sequence whatever it posts later.
+        let busy = participants[2]
+        let held = try await unwrapSession(server.server.database, busy.token).session.sequence
+        _ = try await server.client.post("/api/sessions/\(busy.token)/events", json: ["kind": "display_refused"])
+        let next = try await Participant.start(server.client, body: ["pid": "n2"])
+        let nextSequence = try await unwrapSession(server.server.database, next.token).session.sequence
+        // Every sequence is now taken once, so the tie-break decides; had the late event freed `held`, it would win.
+        let tieBreak = SequenceAssignment.choose(
+            study.manifest.design.sequences.map { .init(sequence: $0.id, task: $0.task, taken: 1) })?.sequence
+        XCTAssertNotEqual(tieBreak, held, "the test can tell the two apart")
+        XCTAssertEqual(nextSequence, tieBreak)
+        try await server.stop()
+    }
+
     func testChooseIsPureAndPrefersLeastTakenThenLessBusyTask() {
         typealias C = SequenceAssignment.Candidate
         XCTAssertNil(SequenceAssignment.choose([]))
