@@ -9,6 +9,7 @@ import { answerFrom } from './contract.js';
 import { displayGeometry, dprAllowed, fitsWindow, screenTooSmall } from './display.js';
 import { ExposureLog, interruptionMessage, navigationKind } from './exposure-log.js';
 import { taskInstructions } from './instructions.js';
+import { textNodes } from './page-texts.js';
 import { FIRST_RETRY_MS, retry, sleep } from './retry.js';
 import { StimulusStore, trialImageURLs } from './stimuli.js';
 import { TEXTS, sessionTexts } from './texts.js';
@@ -213,13 +214,8 @@ class Study {
   fillChoiceKeys() {
     for (const side of ['left', 'right']) {
       const keys = $(`[data-choice="${side}"] .choice-keys`);
-      keys.replaceChildren();
-      CHOICE_KEY_LABELS[side].forEach((label, i) => {
-        if (i > 0) keys.append(TEXTS.keysSeparator);
-        const kbd = document.createElement('kbd');
-        kbd.textContent = label;
-        keys.append(kbd);
-      });
+      const parts = CHOICE_KEY_LABELS[side].flatMap((label, i) => (i > 0 ? [TEXTS.keysSeparator] : []).concat({ kbd: label }));
+      keys.replaceChildren(...textNodes(document, parts));
     }
   }
 

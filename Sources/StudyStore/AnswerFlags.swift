@@ -7,13 +7,16 @@ public struct AnswerFlags: Sendable, Equatable, Codable, DatabaseValueConvertibl
 
     public init(_ names: [String] = []) { self.names = names }
 
-    public var databaseValue: DatabaseValue { names.joined(separator: ",").databaseValue }
+    /// The column's form of the flags; the database and Codable both read and write only this.
+    var stored: String { names.joined(separator: ",") }
+
+    init(stored: String) { names = stored.split(separator: ",").map(String.init) }
+
+    public var databaseValue: DatabaseValue { stored.databaseValue }
 
     public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> AnswerFlags? {
         String.fromDatabaseValue(dbValue).map(AnswerFlags.init(stored:))
     }
-
-    init(stored: String) { names = stored.split(separator: ",").map(String.init) }
 
     public init(from decoder: any Decoder) throws {
         self.init(stored: try decoder.singleValueContainer().decode(String.self))
@@ -21,6 +24,6 @@ public struct AnswerFlags: Sendable, Equatable, Codable, DatabaseValueConvertibl
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(names.joined(separator: ","))
+        try container.encode(stored)
     }
 }
