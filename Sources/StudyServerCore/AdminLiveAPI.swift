@@ -19,8 +19,8 @@ struct AdminLiveAPI: Sendable {
     func snapshot() async throws -> LiveSnapshot {
         let time = now()
         let (manifest, abandonAfter, database) = (self.manifest, self.abandonAfter, self.database)
-        let progress = try await database.progress(manifest: manifest, now: time, abandonAfter: abandonAfter)
         let trials = try await database.answeredTrials(manifest: manifest)
+        let progress = try await database.progress(manifest: manifest, trials: trials, now: time, abandonAfter: abandonAfter)
         let definition = manifest.definition
         let settings = ReportSettings(
             analysis: definition.analysis, seed: definition.seed,

@@ -38,14 +38,18 @@ public struct StudyProgress: Codable, Sendable, Equatable {
 }
 
 extension StudyDatabase {
-    /// A session is active if not complete and progressed (answered, or started) within `abandonAfter`,
-    /// else abandoned: the same rule the assignment uses to keep a sequence taken.
+    /// A session is active if not complete and it still holds its sequence by the assignment's rule
+    /// (`holdsSequenceSQL`: it progressed within `abandonAfter` and did not end before its first answer),
+    /// else abandoned.
     public func progress(manifest: Manifest, now: Date, abandonAfter: TimeInterval) async throws -> StudyProgress {
-        let activeSince = now.addingTimeInterval(-abandonAfter)
+        try await progress(manifest: manifest, trials: try await answeredTrials(manifest: manifest), now: now, abandonAfter: abandonAfter)
+    }
+
+    /// `progress(manifest:now:abandonAfter:)` with the answered trials already read.
+    public func progress(manifest: Manifest, trials: [AnsweredTrial], now: Date, abandonAfter: TimeInterval) async throws -> StudyProgress {
         let sessions = try await self.sessions()
-        let progressed = try await lastProgress()
+        let holders = try await sequenceHolders(activeSince: now.addingTimeInterval(-abandonAfter))
         let handouts = try await self.handouts()
-        let trials = try await answeredTrials(manifest: manifest)
         let sequenceTask = Dictionary(manifest.design.sequences.map { ($0.id, $0.task) }, uniquingKeysWith: { a, _ in a })
 
         var taskIDs = manifest.definition.tasks.map(\.id)
@@ -54,7 +58,7 @@ extension StudyDatabase {
             let taskSessions = sessions.filter { $0.task == task }
             let taskHandouts = handouts.filter { sequenceTask[$0.sequence] == task }
             let complete = taskSessions.filter { $0.completedAt != nil }.count
-            let active = taskSessions.filter { $0.completedAt == nil && (progressed[$0.token] ?? $0.startedAt) >= activeSince }.count
+            let active = taskSessions.filter { $0.completedAt == nil && holders.contains($0.token) }.count
             return TaskProgress(
                 task: task, sequences: manifest.design.sequences(task: task).count,
                 handedOut: Set(taskHandouts.map(\.sequence)).count, handouts: taskHandouts.count,

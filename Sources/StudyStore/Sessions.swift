@@ -209,18 +209,26 @@ extension StudyDatabase {
     /// after the abandonment time. A forged one only frees the sender's own sequence.
     static let endingEventKinds = ["display_refused", "consent_declined"]
 
-    /// Completed sessions and sessions that progressed since `activeSince`, per sequence; a session that
-    /// ended before its first answer (`endingEventKinds`) holds nothing.
-    static func takenCounts(_ db: Database, activeSince: Date) throws -> [String: Int] {
+    /// Whether a session holds its sequence, with `?` the start of the abandonment window: complete, or
+    /// progressed since then and not ended before its first answer (`endingEventKinds`). The assignment and
+    /// the progress counts (active against abandoned) both use this one rule.
+    static var holdsSequenceSQL: String {
         let ending = endingEventKinds.map { "'\($0)'" }.joined(separator: ", ")
+        return """
+            session.completed_at IS NOT NULL
+               OR (\(lastProgressSQL) >= ?
+                   AND NOT (session.last_answer_at IS NULL AND EXISTS (
+                       SELECT 1 FROM event WHERE event.session = session.token AND event.kind IN (\(ending)))))
+            """
+    }
+
+    /// Sessions that hold their sequence (`holdsSequenceSQL`), per sequence.
+    static func takenCounts(_ db: Database, activeSince: Date) throws -> [String: Int] {
         let rows = try Row.fetchAll(
             db,
             sql: """
                 SELECT sequence, COUNT(*) AS taken FROM session
-                WHERE completed_at IS NOT NULL
-                   OR (\(lastProgressSQL) >= ?
-                       AND NOT (session.last_answer_at IS NULL AND EXISTS (
-                           SELECT 1 FROM event WHERE event.session = session.token AND event.kind IN (\(ending)))))
+                WHERE \(holdsSequenceSQL)
                 GROUP BY sequence
                 """, arguments: [activeSince])
         var counts: [String: Int] = [:]
@@ -235,13 +243,10 @@ extension StudyDatabase {
     }
 
     /// When each session last progressed (see `lastProgressSQL`), by token.
-    public func lastProgress() async throws -> [String: Date] {
+    /// The tokens of the sessions that hold their sequence (`holdsSequenceSQL`).
+    public func sequenceHolders(activeSince: Date) async throws -> Set<String> {
         try await pool.read { db in
-            var out: [String: Date] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT token, \(Self.lastProgressSQL) AS progressed FROM session") {
-                out[try row.decode(forColumn: "token")] = try row.decode(forColumn: "progressed")
-            }
-            return out
+            Set(try String.fetchAll(db, sql: "SELECT token FROM session WHERE \(Self.holdsSequenceSQL)", arguments: [activeSince]))
         }
     }
 }
