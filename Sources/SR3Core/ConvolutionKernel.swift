@@ -109,8 +109,8 @@ extension ConvWeights {
     /// Scratch floats one worker needs for this convolution on a height x width input.
     func scratchFloats(height: Int, width: Int, algorithm: ConvolutionAlgorithm) -> Int {
         let columns = tiling(height: height, width: width).columnFloats
-        guard winograd != nil, algorithm == .winograd else { return columns }
-        return max(columns, winogradPlan(height: height, width: width).scratchFloats(inChannels: inChannels))
+        guard let u = winograd, algorithm == .winograd else { return columns }
+        return max(columns, winogradPlan(u.tile, height: height, width: width).scratchFloats(inChannels: inChannels))
     }
 
     /// Column matrix [cin * k * k, count] for output positions start ..< start + count (zero padding).

@@ -11,7 +11,11 @@ struct ConvWeights: Sendable {
     /// The Winograd form of a 3x3 stride-1 kernel (nil otherwise, or when the process runs im2col only).
     let winograd: WinogradWeights?
 
-    init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int, weight: [Float], bias: [Float]?) {
+    /// `winogradTile`: the Winograd form a 3x3 stride-1 kernel gets (`WinogradTile.forPlane` of the plane it runs on).
+    init(
+        outChannels: Int, inChannels: Int, kernel: Int, stride: Int, weight: [Float], bias: [Float]?,
+        winogradTile: WinogradTile
+    ) {
         self.outChannels = outChannels
         self.inChannels = inChannels
         self.kernel = kernel
@@ -20,7 +24,7 @@ struct ConvWeights: Sendable {
         self.bias = bias
         winograd =
             kernel == 3 && stride == 1 && ConvolutionAlgorithm.standard == .winograd
-            ? WinogradWeights(weight: weight, outChannels: outChannels, inChannels: inChannels) : nil
+            ? WinogradWeights(weight: weight, outChannels: outChannels, inChannels: inChannels, tile: winogradTile) : nil
     }
 
     var reduction: Int { inChannels * kernel * kernel }

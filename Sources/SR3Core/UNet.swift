@@ -53,6 +53,7 @@ public struct UNet: Sendable {
     {
         let c = config.innerChannel
         let g = config.normGroups
+        loader.planeSide = config.imageSize
         let mlp = NoiseLevelMLP(
             first: loader.linear("noise_level_mlp.1", in: c, out: 4 * c),
             second: loader.linear("noise_level_mlp.3", in: 4 * c, out: c), channels: c)
@@ -75,6 +76,7 @@ public struct UNet: Sendable {
                 downs.append(.downsample(loader.conv("downs.\(downs.count).conv", in: pre, out: pre, kernel: 3, stride: 2)))
                 feats.append(pre)
                 res /= 2
+                loader.planeSide = res
             }
         }
         let mid = [
@@ -93,8 +95,9 @@ public struct UNet: Sendable {
                 pre = c * config.channelMults[i]
             }
             if i != 0 {
-                ups.append(.upsample(loader.conv("ups.\(ups.count).conv", in: pre, out: pre, kernel: 3)))
                 res *= 2
+                loader.planeSide = res
+                ups.append(.upsample(loader.conv("ups.\(ups.count).conv", in: pre, out: pre, kernel: 3)))
             }
         }
         let final = loader.block("final_conv", in: pre, out: config.outChannel, groups: g)

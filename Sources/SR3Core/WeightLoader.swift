@@ -5,6 +5,9 @@ struct WeightLoader {
     private(set) var mismatched: [String] = []
     /// Every name asked for, with the shape the config gives it.
     private(set) var requested: [String: [Int]] = [:]
+    /// Side of the planes the convolutions taken next run on (at the config's image size); it picks their
+    /// Winograd tile.
+    var planeSide = 0
 
     init(_ tensors: [String: NamedTensor]) { self.tensors = tensors }
 
@@ -27,7 +30,7 @@ struct WeightLoader {
         ConvWeights(
             outChannels: cout, inChannels: cin, kernel: kernel, stride: stride,
             weight: take(prefix + ".weight", [cout, cin, kernel, kernel]),
-            bias: bias ? take(prefix + ".bias", [cout]) : nil)
+            bias: bias ? take(prefix + ".bias", [cout]) : nil, winogradTile: .forPlane(side: planeSide))
     }
 
     mutating func groupNorm(_ prefix: String, channels: Int, groups: Int) -> GroupNormWeights {

@@ -4,7 +4,8 @@ import Foundation
 /// How 3x3 stride-1 convolutions are computed. Both give results within float rounding of each other
 /// (well inside the 1e-4 fixtures); each is bit-identical for any thread count and batch composition.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
-    /// Winograd F(2x2, 3x3): 16 multiplies per 2x2 outputs and channel pair instead of 36 (2.25x fewer).
+    /// Winograd: F(4x4, 3x3) on planes of 16x16 and more (36 multiplies per 4x4 outputs and channel pair
+    /// instead of 144, 4x fewer), F(2x2, 3x3) below (16 per 2x2 instead of 36); see `WinogradTile`.
     case winograd
     /// im2col + sgemm, the original path.
     case im2col
@@ -16,34 +17,64 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     }()
 }
 
-/// The transformed kernels of a 3x3 convolution, U = G g G^T, laid out [16][cout][cin] so each of the 16
-/// products is one sgemm.
+/// The output tile of a Winograd convolution: F(2x2, 3x3) or F(4x4, 3x3) (Lavin & Gray 2016). Each tile
+/// takes an (m+2)x(m+2) input patch; F(4x4) needs 36 multiplies per 16 outputs instead of 16 per 4.
+enum WinogradTile: Int, Sendable, CaseIterable {
+    case two = 2
+    case four = 4
+
+    /// Input patch side, m + 2.
+    var alpha: Int { rawValue + 2 }
+    /// Transformed points per tile, one sgemm each.
+    var points: Int { alpha * alpha }
+
+    /// F(4x4) for planes of at least 16x16; on smaller planes its few tiles leave the larger transformed
+    /// kernels to be read for little work, so F(2x2) is faster there.
+    static func forPlane(side: Int) -> WinogradTile { side >= 16 ? .four : .two }
+
+    /// G, alpha x 3, of U = G g G^T.
+    fileprivate var kernelTransform: [[Double]] {
+        switch self {
+        case .two: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        case .four:
+            [
+                [1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1],
+            ]
+        }
+    }
+}
+
+/// The transformed kernels of a 3x3 convolution, U = G g G^T (computed in double, rounded once), laid out
+/// [alpha^2][cout][cin] so each of the alpha^2 products is one sgemm.
 struct WinogradWeights: Sendable {
+    let tile: WinogradTile
     let u: [Float]
 
-    init(weight: [Float], outChannels: Int, inChannels: Int) {
+    init(weight: [Float], outChannels: Int, inChannels: Int, tile: WinogradTile) {
+        self.tile = tile
+        let g = tile.kernelTransform
+        let alpha = tile.alpha
         let plane = outChannels * inChannels
-        var u = [Float](repeating: 0, count: 16 * plane)
+        var u = [Float](repeating: 0, count: tile.points * plane)
+        var gk = [Double](repeating: 0, count: alpha * 3)
         for o in 0..<outChannels {
             for i in 0..<inChannels {
-                let g = (o * inChannels + i) * 9
-                // G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]; rows of G g first (4x3), then (G g) G^T.
-                var t = [Float](repeating: 0, count: 12)
-                for c in 0..<3 {
-                    let g0 = weight[g + c]
-                    let g1 = weight[g + 3 + c]
-                    let g2 = weight[g + 6 + c]
-                    t[c] = g0
-                    t[3 + c] = 0.5 * (g0 + g1 + g2)
-                    t[6 + c] = 0.5 * (g0 - g1 + g2)
-                    t[9 + c] = g2
+                let k = (o * inChannels + i) * 9
+                // G g (alpha x 3), then (G g) G^T (alpha x alpha).
+                for r in 0..<alpha {
+                    for c in 0..<3 {
+                        var sum = 0.0
+                        for j in 0..<3 { sum += g[r][j] * Double(weight[k + 3 * j + c]) }
+                        gk[3 * r + c] = sum
+                    }
                 }
-                for r in 0..<4 {
-                    let a = t[3 * r]
-                    let b = t[3 * r + 1]
-                    let c = t[3 * r + 2]
-                    let row = [a, 0.5 * (a + b + c), 0.5 * (a - b + c), c]
-                    for col in 0..<4 { u[(4 * r + col) * plane + o * inChannels + i] = row[col] }
+                for r in 0..<alpha {
+                    for c in 0..<alpha {
+                        var sum = 0.0
+                        for j in 0..<3 { sum += gk[3 * r + j] * g[c][j] }
+                        u[(alpha * r + c) * plane + o * inChannels + i] = Float(sum)
+                    }
                 }
             }
         }
@@ -51,13 +82,14 @@ struct WinogradWeights: Sendable {
     }
 }
 
-/// Winograd F(2x2, 3x3) (Lavin & Gray 2016) for 3x3, stride 1, pad 1. The output is cut into 2x2 tiles;
-/// a work item is a block of whole tile rows (and, when there are few blocks, a share of the output
-/// channels). Per item: the input tiles are transformed (V = B^T d B, vectorised along a tile row), 16
-/// sgemms multiply them with U, and the products are transformed back (Y = A^T M A) onto the output.
+/// Winograd F(m x m, 3x3) for 3x3, stride 1, pad 1. The output is cut into m x m tiles; a work item is a
+/// block of whole tile rows (and, when there are few blocks, a share of the output channels). Per item:
+/// the input tiles are transformed (V = B^T d B, vectorised along a tile row), alpha^2 sgemms multiply
+/// them with U, and the products are transformed back (Y = A^T M A) onto the output.
 /// Blocks and splits depend only on the shapes, so results are the same for any number of workers.
 extension ConvWeights {
     struct WinogradPlan {
+        let tile: WinogradTile
         let tilesX: Int
         let tilesY: Int
         let rowsPerBlock: Int
@@ -65,23 +97,28 @@ extension ConvWeights {
         let channelSplits: Int
         let channelsPerSplit: Int
         var tilesPerBlock: Int { rowsPerBlock * tilesX }
-        /// Scratch floats per worker: V [16][cin][T], M [16][split][T], the row buffers.
+        /// Floats of the per-row buffers of the input transform.
+        var rowFloats: Int { tile == .four ? Winograd4.rowFloats(tilesX: tilesX) : 16 * (tilesX + 1) }
+        /// Scratch floats per worker: V [alpha^2][cin][T], M [alpha^2][split][T], the row buffers.
         func scratchFloats(inChannels: Int) -> Int {
-            16 * inChannels * tilesPerBlock + 16 * channelsPerSplit * tilesPerBlock + 16 * (tilesX + 1)
+            tile.points * (inChannels + channelsPerSplit) * tilesPerBlock + rowFloats
         }
     }
 
-    func winogradPlan(height: Int, width: Int) -> WinogradPlan {
-        let tilesX = (width + 1) / 2
-        let tilesY = (height + 1) / 2
-        // About 8K input floats per transformed tile block keeps V in L2 while the sgemms stay wide.
-        let target = max(32, min(256, 8192 / max(1, inChannels)))
+    func winogradPlan(_ tile: WinogradTile, height: Int, width: Int) -> WinogradPlan {
+        let tilesX = (width + tile.rawValue - 1) / tile.rawValue
+        let tilesY = (height + tile.rawValue - 1) / tile.rawValue
+        // About 128K floats of transformed input per block keeps V in L2 while the sgemms stay wide. F(4x4)
+        // takes smaller blocks (72K floats): its 36 products are narrower, and a 128x128 plane at 32 channels
+        // then splits into 16 blocks, which two threads share evenly (measured on the bench models).
+        let budget = tile == .four ? 73_728 : 131_072
+        let target = max(32, min(256, budget / tile.points / max(1, inChannels)))
         let rowsPerBlock = max(1, min(tilesY, target / max(1, tilesX)))
         let blocks = (tilesY + rowsPerBlock - 1) / rowsPerBlock
         let channelSplits = blocks >= 4 || outChannels < 32 ? 1 : (blocks >= 2 ? 2 : 4)
         let channelsPerSplit = (outChannels + channelSplits - 1) / channelSplits
         return WinogradPlan(
-            tilesX: tilesX, tilesY: tilesY, rowsPerBlock: rowsPerBlock, blocks: blocks,
+            tile: tile, tilesX: tilesX, tilesY: tilesY, rowsPerBlock: rowsPerBlock, blocks: blocks,
             channelSplits: channelSplits, channelsPerSplit: channelsPerSplit)
     }
 
@@ -89,7 +126,8 @@ extension ConvWeights {
         _ u: WinogradWeights, input: ChannelPlanes, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
         extraBias: UnsafePointer<Float>?, accumulate: Bool, addend: UnsafePointer<Float>?, context: KernelContext
     ) {
-        let plan = winogradPlan(height: height, width: width)
+        let plan = winogradPlan(u.tile, height: height, width: width)
+        let points = u.tile.points
         let dst = SharedFloats(output)
         let extra = extraBias.map(SharedConstFloats.init)
         let add = addend.map(SharedConstFloats.init)
@@ -107,15 +145,22 @@ extension ConvWeights {
             let tiles = (ty1 - ty0) * plan.tilesX
             let scratch = context.columns(worker)
             let v = scratch
-            let m = v + 16 * cin * plan.tilesPerBlock
-            let rows = m + 16 * plan.channelsPerSplit * plan.tilesPerBlock
-            Self.transformInput(
-                input, channels: cin, height: height, width: width, tilesX: plan.tilesX,
-                ty0: ty0, ty1: ty1, into: v, stride: tiles, rows: rows)
+            let m = v + points * cin * plan.tilesPerBlock
+            let rows = m + points * plan.channelsPerSplit * plan.tilesPerBlock
+            switch u.tile {
+            case .two:
+                Self.transformInput(
+                    input, channels: cin, height: height, width: width, tilesX: plan.tilesX,
+                    ty0: ty0, ty1: ty1, into: v, stride: tiles, rows: rows)
+            case .four:
+                Winograd4.transformInput(
+                    input, channels: cin, height: height, width: width, tilesX: plan.tilesX,
+                    ty0: ty0, ty1: ty1, into: v, stride: tiles, rows: rows)
+            }
             let splitChannels = c1 - c0
             u.u.withUnsafeBufferPointer { weights in
                 guard let w = weights.baseAddress else { return }
-                for e in 0..<16 {
+                for e in 0..<points {
                     cblas_sgemm(
                         CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(splitChannels), Int32(tiles), Int32(cin),
                         1, w + e * cout * cin + c0 * cin, Int32(cin),
@@ -126,10 +171,18 @@ extension ConvWeights {
             for c in c0..<c1 {
                 let value = (bias?[c] ?? 0) + (extra?.base[c] ?? 0)
                 let products = m + (c - c0) * tiles
-                Self.transformOutput(
-                    products, stride: splitChannels * tiles, tilesX: plan.tilesX, ty0: ty0, ty1: ty1,
-                    height: height, width: width, value: value, output: dst[c * planeSize],
-                    accumulate: accumulate, addend: add.map { $0[c * planeSize] })
+                let target = WinogradOutput(
+                    plane: dst[c * planeSize], addend: add.map { $0[c * planeSize] }, accumulate: accumulate)
+                switch u.tile {
+                case .two:
+                    Self.transformOutput(
+                        products, stride: splitChannels * tiles, tilesX: plan.tilesX, ty0: ty0, ty1: ty1,
+                        height: height, width: width, value: value, into: target)
+                case .four:
+                    Winograd4.transformOutput(
+                        products, stride: splitChannels * tiles, tilesX: plan.tilesX, ty0: ty0, ty1: ty1,
+                        height: height, width: width, value: value, into: target, staged: rows)
+                }
             }
         }
     }
@@ -243,8 +296,7 @@ extension ConvWeights {
     /// one output plane (added to it when `accumulate`, to `addend` when given).
     private static func transformOutput(
         _ m: UnsafeMutablePointer<Float>, stride: Int, tilesX: Int, ty0: Int, ty1: Int,
-        height: Int, width: Int, value: Float, output: UnsafeMutablePointer<Float>,
-        accumulate: Bool, addend: UnsafePointer<Float>?
+        height: Int, width: Int, value: Float, into output: WinogradOutput
     ) {
         typealias V = SIMD8<Float>
         @inline(__always) func load(_ e: Int, _ t: Int) -> V { UnsafeRawPointer(m + e * stride + t).loadUnaligned(as: V.self) }
@@ -303,40 +355,21 @@ extension ConvWeights {
                 }
                 if lanes == 8, 2 * (tx + 8) <= width, hasSecondRow {
                     // Interleave the tiles' two columns into sixteen contiguous outputs per row.
-                    put(interleave(y00, y01), row0 + 2 * tx)
-                    put(interleave(y10, y11), row0 + width + 2 * tx)
+                    output.put(interleave(y00, y01), row0 + 2 * tx)
+                    output.put(interleave(y10, y11), row0 + width + 2 * tx)
                 } else {
                     for l in 0..<lanes {
                         let x = 2 * (tx + l)
                         let hasSecondColumn = x + 1 < width
-                        put(y00[l], row0 + x)
-                        if hasSecondColumn { put(y01[l], row0 + x + 1) }
+                        output.put(y00[l], row0 + x)
+                        if hasSecondColumn { output.put(y01[l], row0 + x + 1) }
                         if hasSecondRow {
-                            put(y10[l], row0 + width + x)
-                            if hasSecondColumn { put(y11[l], row0 + width + x + 1) }
+                            output.put(y10[l], row0 + width + x)
+                            if hasSecondColumn { output.put(y11[l], row0 + width + x + 1) }
                         }
                     }
                 }
                 tx += lanes
-            }
-        }
-        @inline(__always) func put(_ y: Float, _ index: Int) {
-            if accumulate {
-                output[index] += y
-            } else if let addend {
-                output[index] = addend[index] + y
-            } else {
-                output[index] = y
-            }
-        }
-        @inline(__always) func put(_ y: SIMD16<Float>, _ index: Int) {
-            let destination = UnsafeMutableRawPointer(output + index)
-            if accumulate {
-                destination.storeBytes(of: destination.loadUnaligned(as: SIMD16<Float>.self) + y, as: SIMD16<Float>.self)
-            } else if let addend {
-                destination.storeBytes(of: UnsafeRawPointer(addend + index).loadUnaligned(as: SIMD16<Float>.self) + y, as: SIMD16<Float>.self)
-            } else {
-                destination.storeBytes(of: y, as: SIMD16<Float>.self)
             }
         }
     }

@@ -19,7 +19,7 @@ import StudyKit
 /// read, and two writers racing on one key (same inputs, so same bytes) both succeed.
 struct OutputCache {
     /// Bump when the way outputs are computed changes, so old entries stop matching.
-    static let version = "sr3study-output-v1"
+    static let version = "sr3study-output-v2"
     /// Temporary files start with this; they are never read as entries.
     static let partialPrefix = ".partial-"
 

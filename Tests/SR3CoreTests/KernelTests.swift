@@ -10,30 +10,107 @@ final class KernelTests: XCTestCase {
         for (kernel, stride, height, width, cin, cout) in [
             (3, 1, 7, 13, 5, 18), (3, 2, 10, 14, 5, 18), (1, 1, 9, 11, 5, 18),
             (3, 1, 20, 48, 5, 18), (3, 1, 1, 1, 3, 40), (3, 1, 9, 2, 70, 33),
-            (3, 1, 64, 64, 32, 32), (3, 1, 8, 8, 96, 64),
+            (3, 1, 64, 64, 32, 32), (3, 1, 8, 8, 96, 64), (3, 1, 33, 70, 7, 9), (3, 1, 130, 67, 4, 3),
         ] {
             // Weights scaled as in a trained network, so outputs stay near 1 and 1e-4 is a relative bound too.
             let scale = 1 / Float(cin * kernel * kernel).squareRoot()
-            let conv = ConvWeights(
-                outChannels: cout, inChannels: cin, kernel: kernel, stride: stride,
-                weight: rng.normals(cout * cin * kernel * kernel).map { $0 * scale }, bias: rng.normals(cout))
+            let weight = rng.normals(cout * cin * kernel * kernel).map { $0 * scale }
+            let bias = rng.normals(cout)
             let input = rng.normals(cin * height * width)
-            let out = conv.outputSize(height: height, width: width)
-            let expected = naiveConvolution(conv, input, height, width)
-            XCTAssertEqual(conv.winograd != nil, kernel == 3 && stride == 1)
-            for algorithm in ConvolutionAlgorithm.allCases {
-                var results: [[Float]] = []
-                for threads in [1, 2] {
-                    let result = run(conv, input, height, width, threads: threads, algorithm: algorithm)
-                    XCTAssertEqual(result.count, cout * out.height * out.width)
-                    XCTAssertLessThan(
-                        maxAbsDifference(result, expected), 1e-4,
-                        "k\(kernel) s\(stride) \(height)x\(width), \(threads) thread(s), \(algorithm)")
-                    results.append(result)
+            let out = conv(kernel, stride, cin, cout, weight, bias, .two).outputSize(height: height, width: width)
+            let expected = naiveConvolution(conv(kernel, stride, cin, cout, weight, bias, .two), input, height, width)
+            for tile in WinogradTile.allCases {
+                let conv = conv(kernel, stride, cin, cout, weight, bias, tile)
+                XCTAssertEqual(conv.winograd?.tile, kernel == 3 && stride == 1 ? tile : nil)
+                for algorithm in ConvolutionAlgorithm.allCases {
+                    var results: [[Float]] = []
+                    for threads in [1, 2] {
+                        let result = run(conv, input, height, width, threads: threads, algorithm: algorithm)
+                        XCTAssertEqual(result.count, cout * out.height * out.width)
+                        XCTAssertLessThan(
+                            maxAbsDifference(result, expected), 1e-4,
+                            "k\(kernel) s\(stride) \(height)x\(width), \(threads) thread(s), \(algorithm), F(\(tile.rawValue)x\(tile.rawValue))")
+                        results.append(result)
+                    }
+                    XCTAssertEqual(results[0], results[1], "bit-identical for 1 and 2 threads, \(algorithm), tile \(tile)")
                 }
-                XCTAssertEqual(results[0], results[1], "bit-identical for 1 and 2 threads, \(algorithm)")
             }
         }
+    }
+
+    /// Each 3x3 stride-1 convolution of a U-Net gets F(4x4) on planes of 16x16 and more and F(2x2) below,
+    /// judged by the plane it runs on at the config's image size.
+    func testUNetGivesEachConvolutionTheTileOfItsPlane() throws {
+        let config = UNetConfig(
+            inChannel: 6, innerChannel: 8, channelMults: [1, 2, 2], resBlocks: 1, attnRes: [], normGroups: 4, imageSize: 32)
+        let tensors = UNet.expectedTensorShapes(for: config).mapValues {
+            NamedTensor(shape: $0, values: [Float](repeating: 0.01, count: $0.reduce(1, *)))
+        }
+        let unet = try UNet(config: config, tensors: tensors)
+        var tiles: [String] = []
+        func note(_ conv: ConvWeights, _ name: String) {
+            if let tile = conv.winograd?.tile { tiles.append("\(name):\(tile.rawValue)") }
+        }
+        for layer in unet.downs {
+            switch layer {
+            case .stem(let conv): note(conv, "stem")
+            case .resnet(let block): note(block.resnet.block1.conv, "down")
+            case .downsample(let conv): note(conv, "downsample")
+            case .upsample(let conv): note(conv, "upsample")
+            }
+        }
+        note(unet.mid[0].resnet.block1.conv, "mid")
+        for layer in unet.ups {
+            switch layer {
+            case .resnet(let block): note(block.resnet.block1.conv, "up")
+            case .upsample(let conv): note(conv, "upsample")
+            case .stem, .downsample: break
+            }
+        }
+        note(unet.final.conv, "final")
+        // Planes: 32, 32, (down) 16, (down) 8, mid 8; up 8, 8, upsample to 16, 16, 16, upsample to 32, 32, 32, final 32.
+        XCTAssertEqual(
+            tiles,
+            [
+                "stem:4", "down:4", "down:4", "down:2", "mid:2", "up:2", "up:2", "upsample:4", "up:4", "up:4", "upsample:4",
+                "up:4", "up:4", "final:4",
+            ])
+    }
+
+    /// The Winograd path also adds onto the output or an addend exactly as the bias-only path writes.
+    func testWinogradAccumulatesAndAddsLikeThePlainPath() {
+        var rng = NormalRNG(seed: 23)
+        let (height, width, cin, cout) = (37, 45, 6, 5)
+        let weight = rng.normals(cout * cin * 9).map { $0 / 7 }
+        let bias = rng.normals(cout)
+        let input = Buffer(rng.normals(cin * height * width))
+        let addend = rng.normals(cout * height * width)
+        for tile in WinogradTile.allCases {
+            let conv = conv(3, 1, cin, cout, weight, bias, tile)
+            let capacity = conv.scratchFloats(height: height, width: width, algorithm: .winograd)
+            let columns = Buffer(count: capacity)
+            let context = KernelContext(
+                workers: Workers(1), columnBase: SharedFloats(columns.pointer), columnCapacity: capacity, algorithm: .winograd)
+            let plain = Buffer(count: addend.count)
+            conv.apply(input: input.pointer, height: height, width: width, output: plain.pointer, context: context)
+            let accumulated = Buffer(addend)
+            conv.apply(input: input.pointer, height: height, width: width, output: accumulated.pointer, accumulate: true, context: context)
+            let added = Buffer(count: addend.count)
+            let addendBuffer = Buffer(addend)
+            conv.apply(
+                input: input.pointer, height: height, width: width, output: added.pointer, addend: addendBuffer.pointer,
+                context: context)
+            let expected = zip(plain.values, addend).map { $0 + $1 }
+            XCTAssertEqual(accumulated.values, expected, "accumulate, tile \(tile)")
+            XCTAssertEqual(added.values, expected, "addend, tile \(tile)")
+        }
+    }
+
+    private func conv(
+        _ kernel: Int, _ stride: Int, _ cin: Int, _ cout: Int, _ weight: [Float], _ bias: [Float], _ tile: WinogradTile
+    ) -> ConvWeights {
+        ConvWeights(
+            outChannels: cout, inChannels: cin, kernel: kernel, stride: stride, weight: weight, bias: bias, winogradTile: tile)
     }
 
     func testGroupNormOverTwoBuffersEqualsOneBuffer() {
