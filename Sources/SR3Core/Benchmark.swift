@@ -32,6 +32,25 @@ public enum Benchmark {
         return times
     }
 
+    /// FNV-1a (64 bits, hex) of the bit patterns of one forward pass's output on a fixed random image at noise
+    /// level 0.5: equal on two machines or builds exactly when they compute the same bits.
+    public static func forwardChecksum(unet: UNet, height: Int, width: Int, algorithm: ConvolutionAlgorithm = .standard) -> String {
+        var rng = NormalRNG(seed: 1)
+        let input = rng.normals(unet.config.inChannel * height * width)
+        guard let output = try? unet.forward(input, levels: [0.5], batch: 1, height: height, width: width, algorithm: algorithm) else {
+            return "-"
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for value in output {
+            var bits = value.bitPattern
+            for _ in 0..<4 {
+                hash = (hash ^ UInt64(bits & 0xff)) &* 0x0000_0100_0000_01b3
+                bits >>= 8
+            }
+        }
+        return String(hash, radix: 16)
+    }
+
     /// Floating-point operations of one forward pass as a direct (im2col + sgemm) design does them:
     /// 2 per multiply-add of the convolutions and of attention's two products.
     public static func forwardFLOPs(unet: UNet, height: Int, width: Int) -> Double {

@@ -56,14 +56,19 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if !forwardOnly { try sample(sr, into: &report) }
         report.append(("peak_rss_mib", Benchmark.peakResidentMiB()))
+        let checksum = Benchmark.forwardChecksum(unet: sr.unet, height: size, width: size, algorithm: conv)
 
         if json {
             let fields = report.map { "\"\($0.0)\": \(String(format: "%.3f", $0.1))" }
             print(
                 "{\"model\": \"\(model)\", \"size\": \(size), \"runs\": \(runs), \"steps\": \(steps), \"batch\": \(batch), "
-                    + "\"algorithm\": \"\(conv.rawValue)\", " + fields.joined(separator: ", ") + "}")
+                    + "\"algorithm\": \"\(conv.rawValue)\", \"cpu_target\": \"\(SR3CoreBuild.target)\", "
+                    + "\"forward_fnv1a\": \"\(checksum)\", " + fields.joined(separator: ", ") + "}")
         } else {
-            print("model \(model), \(size)x\(size), cores \(ProcessInfo.processInfo.activeProcessorCount), 3x3 convolutions: \(conv.rawValue)")
+            print(
+                "model \(model), \(size)x\(size), cores \(ProcessInfo.processInfo.activeProcessorCount), 3x3 convolutions: \(conv.rawValue), "
+                    + "SR3Core built for \(SR3CoreBuild.target)")
+            print("forward output checksum (FNV-1a of the bits)  \(checksum)")
             for (name, value) in report {
                 print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%10.2f", value))
             }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import StudyBuilder
 
 @main
 struct StudyGen: AsyncParsableCommand {
@@ -10,4 +12,22 @@ struct StudyGen: AsyncParsableCommand {
             UpscaleCommand.self, UNetCommand.self, ImportCommand.self, BenchCommand.self,
         ]
     )
+
+    /// ArgumentParser's own entry point, after checking that this CPU can run the SR3Core it was built with.
+    static func main() async {
+        if let problem = CPUCompatibility.sr3CoreProblem() {
+            FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
+            Foundation.exit(70)
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
