@@ -15,6 +15,7 @@ final class UNetWorkspace {
     let attention: UnsafeMutablePointer<Float>
     let extraBias: UnsafeMutablePointer<Float>
     let context: KernelContext
+    private let allocation: UnsafeMutableRawPointer
     private let storage: UnsafeMutablePointer<Float>
     private let totalFloats: Int
 
@@ -76,14 +77,19 @@ final class UNetWorkspace {
         activation = max(activation, unet.final.norm.channels * h * w, unet.config.inChannel * h * w)
         conv(unet.final.conv, h, w)
 
+        // Every buffer (and every worker's scratch) starts on a cache line, so the kernels' vector loads and
+        // stores never straddle two lines (an eight-lane store from a 16-byte-aligned start does every other time).
+        columnFloats = Self.wholeLines(columnFloats)
         let columnsTotal = columnFloats * self.threads
-        let fixed = 4 * activation + attentionFloats + maxChannels + columnsTotal
-        totalFloats = skipSizes.reduce(0, +) + fixed
-        storage = UnsafeMutablePointer<Float>.allocate(capacity: max(1, totalFloats))
+        let regions = skipSizes + [activation, activation, activation, activation, attentionFloats, maxChannels, columnsTotal]
+        totalFloats = regions.reduce(0) { $0 + Self.wholeLines($1) }
+        allocation = UnsafeMutableRawPointer.allocate(
+            byteCount: max(1, totalFloats) * MemoryLayout<Float>.stride, alignment: Self.lineBytes)
+        storage = allocation.bindMemory(to: Float.self, capacity: max(1, totalFloats))
         storage.initialize(repeating: 0, count: max(1, totalFloats))
         var cursor = storage
         func carve(_ count: Int) -> UnsafeMutablePointer<Float> {
-            defer { cursor += count }
+            defer { cursor += Self.wholeLines(count) }
             return cursor
         }
         skips = skipSizes.map { carve($0) }
@@ -101,7 +107,15 @@ final class UNetWorkspace {
             algorithm: algorithm)
     }
 
+    private static let lineBytes = 64
+
+    /// `floats` rounded up to whole cache lines.
+    private static func wholeLines(_ floats: Int) -> Int {
+        let perLine = lineBytes / MemoryLayout<Float>.stride
+        return (floats + perLine - 1) / perLine * perLine
+    }
+
     deinit {
-        storage.deallocate()
+        allocation.deallocate()
     }
 }

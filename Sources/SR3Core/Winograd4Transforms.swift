@@ -2,12 +2,14 @@
     import _Builtin_intrinsics.intel
 #endif
 
-/// The input and output transforms of Winograd F(4x4, 3x3), vectorised over four tiles of a tile row
-/// (four lanes keep the six-by-six patches in registers where eight would spill).
+/// The input and output transforms of Winograd F(4x4, 3x3), vectorised along a tile row: the row splits and
+/// the output's 4x4 transposes take four tiles at a time, the row and column combinations eight (they read
+/// and write whole vectors of the phase arrays, so eight lanes need no shuffles and fit in the registers).
 /// B^T = [[4,0,-5,0,1,0], [0,-4,-4,1,1,0], [0,4,-4,-1,1,0], [0,-2,-1,2,1,0], [0,2,-1,-2,1,0], [0,4,0,-5,0,1]],
 /// A^T = [[1,1,1,1,1,0], [0,1,-1,2,-2,0], [0,1,1,4,4,0], [0,1,-1,8,-8,1]].
 enum Winograd4 {
     typealias V = SIMD4<Float>
+    typealias W = SIMD8<Float>
 
     /// Length of one phase array: tilesX + 1 entries, rounded up to whole vectors plus one vector, so the
     /// vector loops may run past the last tile (those lanes are never stored to V or the output).
@@ -50,10 +52,11 @@ enum Winograd4 {
                 let d3 = patchRow(3)
                 let d4 = patchRow(4)
                 let d5 = patchRow(5)
-                // Row combinations i = 0 ... 5 of B^T over all four phases at once: transformed[i][p][k].
+                // Row combinations i = 0 ... 5 of B^T over all four phases at once: transformed[i][p][k]
+                // (4n is a whole number of eight-lane vectors).
                 var q = 0
                 while q < 4 * n {
-                    let t = combine(load(d0 + q), load(d1 + q), load(d2 + q), load(d3 + q), load(d4 + q), load(d5 + q))
+                    let t = combine(load8(d0 + q), load8(d1 + q), load8(d2 + q), load8(d3 + q), load8(d4 + q), load8(d5 + q))
                     let out = transformed + q
                     store(t.0, out)
                     store(t.1, out + 4 * n)
@@ -61,14 +64,27 @@ enum Winograd4 {
                     store(t.3, out + 12 * n)
                     store(t.4, out + 16 * n)
                     store(t.5, out + 20 * n)
-                    q += 4
+                    q += 8
                 }
-                // Column combinations of each transformed row, for groups of four tiles (the last may be short).
+                // Column combinations of each transformed row, for groups of eight tiles, then four (the last
+                // may be short).
                 let base = v + c * stride + (ty - ty0) * tilesX
                 for i in 0..<6 {
                     let row = transformed + 4 * i * n
                     let out = base + 6 * i * block
                     var tx = 0
+                    while tx + 8 <= tilesX {
+                        let t = combine(
+                            load8(row + tx), load8(row + n + tx), load8(row + 2 * n + tx), load8(row + 3 * n + tx),
+                            load8(row + tx + 1), load8(row + n + tx + 1))
+                        store(t.0, out + tx)
+                        store(t.1, out + block + tx)
+                        store(t.2, out + 2 * block + tx)
+                        store(t.3, out + 3 * block + tx)
+                        store(t.4, out + 4 * block + tx)
+                        store(t.5, out + 5 * block + tx)
+                        tx += 8
+                    }
                     while tx < tilesX {
                         let t = combine(
                             load(row + tx), load(row + n + tx), load(row + 2 * n + tx), load(row + 3 * n + tx),
@@ -105,9 +121,10 @@ enum Winograd4 {
 
     /// B^T applied to six values (rows or columns of a patch), lane by lane.
     @inline(__always)
-    private static func combine(_ d0: V, _ d1: V, _ d2: V, _ d3: V, _ d4: V, _ d5: V) -> (V, V, V, V, V, V) {
-        let four = V(repeating: 4)
-        let five = V(repeating: 5)
+    private static func combine<S: SIMD>(_ d0: S, _ d1: S, _ d2: S, _ d3: S, _ d4: S, _ d5: S) -> (S, S, S, S, S, S)
+    where S.Scalar == Float {
+        let four = S(repeating: 4)
+        let five = S(repeating: 5)
         let a = d4 - four * d2
         let b = d3 - four * d1
         let c = d4 - d2
@@ -147,19 +164,58 @@ enum Winograd4 {
     }
 
     /// Y = A^T M A for each tile of rows ty0 ..< ty1, plus `value`, written to one output plane. The 24
-    /// vectors of A^T M go through `staged` (96 floats), so no stage holds more than ten vectors in registers.
+    /// vectors of A^T M go through `staged` (192 floats), so no stage holds more than ten vectors in registers.
     @inline(never)
     static func transformOutput(
         _ m: UnsafeMutablePointer<Float>, stride: Int, tilesX: Int, ty0: Int, ty1: Int,
         height: Int, width: Int, value: Float, into output: WinogradOutput, staged: UnsafeMutablePointer<Float>
     ) {
         let bias = V(repeating: value)
+        let bias8 = W(repeating: value)
         for ty in ty0..<ty1 {
             let t0 = (ty - ty0) * tilesX
+            let outputRows = min(4, height - 4 * ty)
             var tx = 0
             while tx < tilesX {
+                if tx + 8 <= tilesX, 4 * (tx + 8) <= width {
+                    // Eight whole tiles: staged[8(6r + j) + l] = (A^T M)[r][j] of tile tx + l.
+                    var column = m + t0 + tx
+                    for j in 0..<6 {
+                        let s = outputCombine(
+                            load8(column), load8(column + 6 * stride), load8(column + 12 * stride), load8(column + 18 * stride),
+                            load8(column + 24 * stride), load8(column + 30 * stride))
+                        store(s.0, staged + 8 * j)
+                        store(s.1, staged + 8 * (6 + j))
+                        store(s.2, staged + 8 * (12 + j))
+                        store(s.3, staged + 8 * (18 + j))
+                        column += stride
+                    }
+                    for r in 0..<outputRows {
+                        let row = staged + 48 * r
+                        let y = outputCombine(
+                            load8(row), load8(row + 8), load8(row + 16), load8(row + 24), load8(row + 32), load8(row + 40))
+                        let start = (4 * ty + r) * width + 4 * tx
+                        let y0 = y.0 + bias8
+                        let y1 = y.1 + bias8
+                        let y2 = y.2 + bias8
+                        let y3 = y.3 + bias8
+                        // Tiles 0-3 and 4-7 are the low and high halves: a 4x4 transpose each.
+                        let low = transpose(y0.lowHalf, y1.lowHalf, y2.lowHalf, y3.lowHalf)
+                        output.put(low.0, start)
+                        output.put(low.1, start + 4)
+                        output.put(low.2, start + 8)
+                        output.put(low.3, start + 12)
+                        let high = transpose(y0.highHalf, y1.highHalf, y2.highHalf, y3.highHalf)
+                        output.put(high.0, start + 16)
+                        output.put(high.1, start + 20)
+                        output.put(high.2, start + 24)
+                        output.put(high.3, start + 28)
+                    }
+                    tx += 8
+                    continue
+                }
                 let lanes = min(4, tilesX - tx)
-                // staged[6r + j] = (A^T M)[r][j] for four tiles.
+                // staged[4(6r + j) + l] = (A^T M)[r][j] for four tiles.
                 var column = m + t0 + tx
                 for j in 0..<6 {
                     let s = outputCombine(
@@ -172,7 +228,7 @@ enum Winograd4 {
                     column += stride
                 }
                 // Output row 4ty + r of the four tiles is (A^T M)[r] A.
-                for r in 0..<min(4, height - 4 * ty) {
+                for r in 0..<outputRows {
                     let row = staged + 24 * r
                     let y = outputCombine(load(row), load(row + 4), load(row + 8), load(row + 12), load(row + 16), load(row + 20))
                     let start = (4 * ty + r) * width + 4 * tx
@@ -208,7 +264,8 @@ enum Winograd4 {
 
     /// A^T applied to six values, lane by lane.
     @inline(__always)
-    private static func outputCombine(_ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V) -> (V, V, V, V) {
+    private static func outputCombine<S: SIMD>(_ m0: S, _ m1: S, _ m2: S, _ m3: S, _ m4: S, _ m5: S) -> (S, S, S, S)
+    where S.Scalar == Float {
         let sum12 = m1 + m2
         let difference12 = m1 - m2
         let sum34 = m3 + m4
@@ -244,7 +301,10 @@ enum Winograd4 {
     private static func load(_ p: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
     @inline(__always)
-    private static func store(_ value: V, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: value, as: V.self)
+    private static func load8(_ p: UnsafeMutablePointer<Float>) -> W { UnsafeRawPointer(p).loadUnaligned(as: W.self) }
+
+    @inline(__always)
+    private static func store<S: SIMD>(_ value: S, _ p: UnsafeMutablePointer<Float>) where S.Scalar == Float {
+        UnsafeMutableRawPointer(p).storeBytes(of: value, as: S.self)
     }
 }

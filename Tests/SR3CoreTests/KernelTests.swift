@@ -77,6 +77,23 @@ final class KernelTests: XCTestCase {
             ])
     }
 
+    /// Every workspace buffer and every worker's scratch starts on a 64-byte cache line, whatever the sizes
+    /// (eight-lane stores from a merely 16-byte-aligned start straddle two lines every other time).
+    func testWorkspaceBuffersStartOnCacheLines() throws {
+        let config = UNetConfig(
+            inChannel: 6, innerChannel: 6, channelMults: [1, 3], resBlocks: 1, attnRes: [10], normGroups: 3, imageSize: 20)
+        let unet = try UNet(config: config, tensors: RandomWeights.tensors(for: config, seed: 5))
+        for threads in [1, 2, 3] {
+            let ws = UNetWorkspace(unet: unet, height: 20, width: 20, threads: threads)
+            let buffers =
+                ws.skips + [ws.ping, ws.pong, ws.normalised, ws.hidden, ws.attention, ws.extraBias]
+                + (0..<threads).map { ws.context.columns($0) }
+            for (index, buffer) in buffers.enumerated() {
+                XCTAssertEqual(Int(bitPattern: buffer) % 64, 0, "buffer \(index) of \(buffers.count), \(threads) thread(s)")
+            }
+        }
+    }
+
     /// The Winograd path also adds onto the output or an addend exactly as the bias-only path writes.
     func testWinogradAccumulatesAndAddsLikeThePlainPath() {
         var rng = NormalRNG(seed: 23)
