@@ -74,28 +74,13 @@ enum Winograd4 {
                     let out = base + 6 * i * block
                     var tx = 0
                     while tx + 8 <= tilesX {
-                        let t = combine(
-                            load8(row + tx), load8(row + n + tx), load8(row + 2 * n + tx), load8(row + 3 * n + tx),
-                            load8(row + tx + 1), load8(row + n + tx + 1))
-                        store(t.0, out + tx)
-                        store(t.1, out + block + tx)
-                        store(t.2, out + 2 * block + tx)
-                        store(t.3, out + 3 * block + tx)
-                        store(t.4, out + 4 * block + tx)
-                        store(t.5, out + 5 * block + tx)
+                        storeSix(columnCombination(row, n: n, tx: tx, as: W.self), out + tx, block: block)
                         tx += 8
                     }
                     while tx < tilesX {
-                        let t = combine(
-                            load(row + tx), load(row + n + tx), load(row + 2 * n + tx), load(row + 3 * n + tx),
-                            load(row + tx + 1), load(row + n + tx + 1))
+                        let t = columnCombination(row, n: n, tx: tx, as: V.self)
                         if tx + 4 <= tilesX {
-                            store(t.0, out + tx)
-                            store(t.1, out + block + tx)
-                            store(t.2, out + 2 * block + tx)
-                            store(t.3, out + 3 * block + tx)
-                            store(t.4, out + 4 * block + tx)
-                            store(t.5, out + 5 * block + tx)
+                            storeSix(t, out + tx, block: block)
                         } else {
                             storeEdge(t, out + tx, block: block, lanes: tilesX - tx)
                         }
@@ -104,6 +89,28 @@ enum Winograd4 {
                 }
             }
         }
+    }
+
+    /// B^T applied to the six patch columns of tiles tx ..< tx + S.scalarCount of one row-transformed patch row
+    /// (its four phases `n` apart).
+    @inline(__always)
+    private static func columnCombination<S: SIMD>(_ row: UnsafeMutablePointer<Float>, n: Int, tx: Int, as _: S.Type) -> (S, S, S, S, S, S)
+    where S.Scalar == Float {
+        combine(
+            load(row + tx, as: S.self), load(row + n + tx, as: S.self), load(row + 2 * n + tx, as: S.self),
+            load(row + 3 * n + tx, as: S.self), load(row + tx + 1, as: S.self), load(row + n + tx + 1, as: S.self))
+    }
+
+    /// Six vectors, `block` apart.
+    @inline(__always)
+    private static func storeSix<S: SIMD>(_ t: (S, S, S, S, S, S), _ out: UnsafeMutablePointer<Float>, block: Int)
+    where S.Scalar == Float {
+        store(t.0, out)
+        store(t.1, out + block)
+        store(t.2, out + 2 * block)
+        store(t.3, out + 3 * block)
+        store(t.4, out + 4 * block)
+        store(t.5, out + 5 * block)
     }
 
     /// The last, short group of tiles of a row: six vectors, `lanes` lanes each, `block` apart.
@@ -178,22 +185,10 @@ enum Winograd4 {
             var tx = 0
             while tx < tilesX {
                 if tx + 8 <= tilesX, 4 * (tx + 8) <= width {
-                    // Eight whole tiles: staged[8(6r + j) + l] = (A^T M)[r][j] of tile tx + l.
-                    var column = m + t0 + tx
-                    for j in 0..<6 {
-                        let s = outputCombine(
-                            load8(column), load8(column + 6 * stride), load8(column + 12 * stride), load8(column + 18 * stride),
-                            load8(column + 24 * stride), load8(column + 30 * stride))
-                        store(s.0, staged + 8 * j)
-                        store(s.1, staged + 8 * (6 + j))
-                        store(s.2, staged + 8 * (12 + j))
-                        store(s.3, staged + 8 * (18 + j))
-                        column += stride
-                    }
+                    // Eight whole tiles.
+                    stage(m + t0 + tx, stride: stride, into: staged, as: W.self)
                     for r in 0..<outputRows {
-                        let row = staged + 48 * r
-                        let y = outputCombine(
-                            load8(row), load8(row + 8), load8(row + 16), load8(row + 24), load8(row + 32), load8(row + 40))
+                        let y = stagedRow(r, of: staged, as: W.self)
                         let start = (4 * ty + r) * width + 4 * tx
                         let y0 = y.0 + bias8
                         let y1 = y.1 + bias8
@@ -215,22 +210,9 @@ enum Winograd4 {
                     continue
                 }
                 let lanes = min(4, tilesX - tx)
-                // staged[4(6r + j) + l] = (A^T M)[r][j] for four tiles.
-                var column = m + t0 + tx
-                for j in 0..<6 {
-                    let s = outputCombine(
-                        load(column), load(column + 6 * stride), load(column + 12 * stride), load(column + 18 * stride),
-                        load(column + 24 * stride), load(column + 30 * stride))
-                    store(s.0, staged + 4 * j)
-                    store(s.1, staged + 4 * (6 + j))
-                    store(s.2, staged + 4 * (12 + j))
-                    store(s.3, staged + 4 * (18 + j))
-                    column += stride
-                }
-                // Output row 4ty + r of the four tiles is (A^T M)[r] A.
+                stage(m + t0 + tx, stride: stride, into: staged, as: V.self)
                 for r in 0..<outputRows {
-                    let row = staged + 24 * r
-                    let y = outputCombine(load(row), load(row + 4), load(row + 8), load(row + 12), load(row + 16), load(row + 20))
+                    let y = stagedRow(r, of: staged, as: V.self)
                     let start = (4 * ty + r) * width + 4 * tx
                     if lanes == 4, 4 * (tx + 4) <= width {
                         // Tile l's four columns are lane l of y.0 ... y.3: a 4x4 transpose.
@@ -246,6 +228,37 @@ enum Winograd4 {
                 tx += 4
             }
         }
+    }
+
+    /// staged[n(6r + j) + l] = (A^T M)[r][j] of tile l, for the n = S.scalarCount tiles whose products start at
+    /// `products` (point e of a tile is `e * stride` further on).
+    @inline(__always)
+    private static func stage<S: SIMD>(
+        _ products: UnsafeMutablePointer<Float>, stride: Int, into staged: UnsafeMutablePointer<Float>, as _: S.Type
+    ) where S.Scalar == Float {
+        let n = S.scalarCount
+        var column = products
+        for j in 0..<6 {
+            let s = outputCombine(
+                load(column, as: S.self), load(column + 6 * stride, as: S.self), load(column + 12 * stride, as: S.self),
+                load(column + 18 * stride, as: S.self), load(column + 24 * stride, as: S.self), load(column + 30 * stride, as: S.self))
+            store(s.0, staged + n * j)
+            store(s.1, staged + n * (6 + j))
+            store(s.2, staged + n * (12 + j))
+            store(s.3, staged + n * (18 + j))
+            column += stride
+        }
+    }
+
+    /// Output row r of the staged tiles, (A^T M)[r] A: vector k holds column k of every tile.
+    @inline(__always)
+    private static func stagedRow<S: SIMD>(_ r: Int, of staged: UnsafeMutablePointer<Float>, as _: S.Type) -> (S, S, S, S)
+    where S.Scalar == Float {
+        let n = S.scalarCount
+        let row = staged + 6 * n * r
+        return outputCombine(
+            load(row, as: S.self), load(row + n, as: S.self), load(row + 2 * n, as: S.self), load(row + 3 * n, as: S.self),
+            load(row + 4 * n, as: S.self), load(row + 5 * n, as: S.self))
     }
 
     /// The tiles at the right edge: only the columns inside the plane.
@@ -301,7 +314,12 @@ enum Winograd4 {
     private static func load(_ p: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
     @inline(__always)
-    private static func load8(_ p: UnsafeMutablePointer<Float>) -> W { UnsafeRawPointer(p).loadUnaligned(as: W.self) }
+    private static func load8(_ p: UnsafeMutablePointer<Float>) -> W { load(p, as: W.self) }
+
+    @inline(__always)
+    private static func load<S: SIMD>(_ p: UnsafeMutablePointer<Float>, as _: S.Type) -> S where S.Scalar == Float {
+        UnsafeRawPointer(p).loadUnaligned(as: S.self)
+    }
 
     @inline(__always)
     private static func store<S: SIMD>(_ value: S, _ p: UnsafeMutablePointer<Float>) where S.Scalar == Float {
