@@ -16,8 +16,6 @@ final class UNetWorkspace {
     let extraBias: UnsafeMutablePointer<Float>
     let context: KernelContext
     private let allocation: UnsafeMutableRawPointer
-    private let storage: UnsafeMutablePointer<Float>
-    private let totalFloats: Int
 
     init(unet: UNet, height: Int, width: Int, threads: Int, algorithm: ConvolutionAlgorithm = .standard) {
         self.height = height
@@ -80,26 +78,31 @@ final class UNetWorkspace {
         // Every buffer (and every worker's scratch) starts on a cache line, so the kernels' vector loads and
         // stores never straddle two lines (an eight-lane store from a 16-byte-aligned start does every other time).
         columnFloats = Self.wholeLines(columnFloats)
-        let columnsTotal = columnFloats * self.threads
-        let regions = skipSizes + [activation, activation, activation, activation, attentionFloats, maxChannels, columnsTotal]
-        totalFloats = regions.reduce(0) { $0 + Self.wholeLines($1) }
+        var totalFloats = 0
+        func reserve(_ count: Int) -> Int {
+            defer { totalFloats += Self.wholeLines(count) }
+            return totalFloats
+        }
+        let skipOffsets = skipSizes.map(reserve)
+        let pingOffset = reserve(activation)
+        let pongOffset = reserve(activation)
+        let normalisedOffset = reserve(activation)
+        let hiddenOffset = reserve(activation)
+        let attentionOffset = reserve(attentionFloats)
+        let extraBiasOffset = reserve(maxChannels)
+        let columnsOffset = reserve(columnFloats * self.threads)
         allocation = UnsafeMutableRawPointer.allocate(
             byteCount: max(1, totalFloats) * MemoryLayout<Float>.stride, alignment: Self.lineBytes)
-        storage = allocation.bindMemory(to: Float.self, capacity: max(1, totalFloats))
+        let storage = allocation.bindMemory(to: Float.self, capacity: max(1, totalFloats))
         storage.initialize(repeating: 0, count: max(1, totalFloats))
-        var cursor = storage
-        func carve(_ count: Int) -> UnsafeMutablePointer<Float> {
-            defer { cursor += Self.wholeLines(count) }
-            return cursor
-        }
-        skips = skipSizes.map { carve($0) }
-        ping = carve(activation)
-        pong = carve(activation)
-        normalised = carve(activation)
-        hidden = carve(activation)
-        attention = carve(attentionFloats)
-        extraBias = carve(maxChannels)
-        let columns = carve(columnsTotal)
+        skips = skipOffsets.map { storage + $0 }
+        ping = storage + pingOffset
+        pong = storage + pongOffset
+        normalised = storage + normalisedOffset
+        hidden = storage + hiddenOffset
+        attention = storage + attentionOffset
+        extraBias = storage + extraBiasOffset
+        let columns = storage + columnsOffset
         // Parallelism comes from our own threads; every sgemm runs on the thread that calls it.
         openblas_set_num_threads(1)
         context = KernelContext(
