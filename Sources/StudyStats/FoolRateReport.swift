@@ -142,9 +142,15 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
 }
 
 extension FoolRateRow {
+    /// Fewer participants or images than an interval needs (IntervalMinimum).
+    public var tooFewForInterval: Bool { IntervalMinimum.shortfall(participants: participants, images: images) != nil }
+
     /// "48.2% [41.0%, 55.5%]": the rate and its primary interval, for tables.
     public var rateWithPrimaryInterval: String {
-        guard let c = interval(.crossedCombined) else { return Format.percent(foolRate) }
+        guard let c = interval(.crossedCombined) else {
+            return tooFewForInterval && trials > 0
+                ? "\(Format.percent(foolRate)) (\(IntervalMinimum.tooFewLabel))" : Format.percent(foolRate)
+        }
         return "\(Format.percent(foolRate)) [\(Format.percent(c.low)), \(Format.percent(c.high))]"
     }
 }

@@ -62,7 +62,10 @@ public enum ReportHTML {
             var rowNotes: [String] = []
             for row in report.foolRates where row.task == task {
                 let cis = order.map { m -> String in
-                    guard let c = row.interval(m) else { return "<td>-</td>" }
+                    guard let c = row.interval(m) else {
+                        let tooFew = m == s.primaryMethod && row.trials > 0 && row.tooFewForInterval
+                        return "<td>\(tooFew ? IntervalMinimum.tooFewLabel : "-")</td>"
+                    }
                     let text = "\(Format.percent(c.low)) – \(Format.percent(c.high))"
                     return m == s.primaryMethod ? "<td><strong>\(text)</strong></td>" : "<td>\(text)</td>"
                 }.joined()
@@ -85,7 +88,9 @@ public enum ReportHTML {
                         + "<th>Pigeonhole \(level)</th><th>p</th><th>p (Holm)</th></tr>")
                 for p in pairs {
                     func ci(_ m: IntervalMethod) -> String {
-                        guard let c = p.ci.first(where: { $0.method == m }) else { return "-" }
+                        guard let c = p.ci.first(where: { $0.method == m }) else {
+                            return m == .crossedCombined && p.tooFewForInterval ? IntervalMinimum.tooFewLabel : "-"
+                        }
                         return "\(Format.percent(c.low)) – \(Format.percent(c.high))"
                     }
                     h.append(

@@ -24,7 +24,9 @@ public enum ReportText {
             ]
             for row in report.foolRates where row.task == task {
                 func ci(_ m: IntervalMethod) -> String {
-                    guard let c = row.interval(m) else { return "-" }
+                    guard let c = row.interval(m) else {
+                        return m == .crossedCombined && row.trials > 0 && row.tooFewForInterval ? IntervalMinimum.tooFewLabel : "-"
+                    }
                     return "[\(Format.percent(c.low)), \(Format.percent(c.high))]"
                 }
                 let tost = row.versusHalf.map { "p=\(Format.pValue($0.equivalencePValue))\($0.equivalent ? " equiv." : "")" } ?? "-"
@@ -47,7 +49,9 @@ public enum ReportText {
                 var pt = [["A", "B", "Images", "Difference", "Primary \(levelText)", "Pigeonhole", "p", "p (Holm)"]]
                 for p in pairs {
                     func ci(_ m: IntervalMethod) -> String {
-                        guard let c = p.ci.first(where: { $0.method == m }) else { return "-" }
+                        guard let c = p.ci.first(where: { $0.method == m }) else {
+                            return m == .crossedCombined && p.tooFewForInterval ? IntervalMinimum.tooFewLabel : "-"
+                        }
                         return "[\(Format.percent(c.low)), \(Format.percent(c.high))]"
                     }
                     pt.append([
