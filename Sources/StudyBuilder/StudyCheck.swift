@@ -31,6 +31,12 @@ public enum StudyCheck {
         lines.append(
             "  exposure \(d.exposureMs) ms, images shown at \(d.displayScale) screen px per image px (\(d.displayScale * d.hrSize) px, input \(d.display.input.rawValue))"
         )
+        let minutes = SessionTextFacts.expectedMinutes(
+            trials: plan.trialsPerSequence, fixationMs: d.display.fixationMs, exposureMs: d.exposureMs)
+        lines.append("  session: about \(minutes) minutes (what \(SessionTextFacts.minutesPlaceholder) in the texts becomes)")
+        for contradiction in SessionTextFacts.contradictions(in: d.texts, expectedMinutes: minutes) {
+            lines.append("  warning: \(contradiction)")
+        }
         let risk = ExclusionRisk(
             rules: d.exclusions, catchTrials: plan.catchTrials,
             answeredTrials: plan.imagesPerSequence + plan.catchTrials)

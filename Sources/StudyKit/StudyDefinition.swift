@@ -359,7 +359,10 @@ public struct StudyTexts: Codable, Sendable, Equatable {
 
     public init(
         consent: String =
-            "You are invited to take part in a short study about image quality. It takes about 10 minutes. Your answers are recorded anonymously. You may stop at any time.",
+            "You are invited to take part in a short study about image quality. It takes about {minutes} minutes. "
+            + "We record your choices and how long each took, your participant id from the recruiting platform (if any), "
+            + "your browser, window size and screen pixel ratio, and whether the page lost focus. The answers are stored "
+            + "under that id: they are pseudonymous, not anonymous, and used only for this research. You may stop at any time.",
         instructions: String = "",
         completion: String = "Thank you. Your answers are saved."
     ) {

@@ -150,6 +150,17 @@ struct ParticipantAPI: Sendable {
         }
     }
 
+    /// The study's texts with `{minutes}` filled from this session's length.
+    private func texts(sessionTrials: Int) -> SessionPayload.Texts {
+        let minutes = SessionTextFacts.expectedMinutes(
+            trials: sessionTrials, fixationMs: study.display.fixationMs, exposureMs: study.exposureMs)
+        let t = study.texts
+        return .init(
+            consent: SessionTextFacts.fill(t.consent, minutes: minutes),
+            instructions: SessionTextFacts.fill(t.instructions, minutes: minutes),
+            completion: SessionTextFacts.fill(t.completion, minutes: minutes))
+    }
+
     /// The session payload, built field by field from the allow-list in `SessionPayload`.
     func payload(_ snapshot: SessionSnapshot) throws -> SessionPayload {
         let session = snapshot.session
@@ -162,9 +173,7 @@ struct ParticipantAPI: Sendable {
             session: session.token, participant: session.participant, resumed: snapshot.resumed,
             study: .init(title: study.title),
             task: .init(question: task.question, showInput: task.showInput),
-            texts: .init(
-                consent: study.texts.consent, instructions: study.texts.instructions,
-                completion: study.texts.completion),
+            texts: texts(sessionTrials: trials.count),
             exposureMs: study.exposureMs, exposureToleranceMs: study.exposureToleranceMs,
             fixationMs: study.display.fixationMs,
             display: .init(

@@ -23,6 +23,9 @@ final class PayloadPrivacyTests: XCTestCase {
             seenSequences.insert(session.session.sequence)
             let design = try XCTUnwrap(study.manifest.design.sequence(session.session.sequence))
             XCTAssertEqual(Set(participant.payload.keys), Self.allowedSessionKeys)
+            let consent = try XCTUnwrap((participant.payload["texts"] as? [String: Any])?["consent"] as? String)
+            XCTAssertFalse(consent.contains("{minutes}"), "the session's length is filled in: \(consent)")
+            XCTAssertNotNil(consent.range(of: "about \\d+ minutes", options: .regularExpression), consent)
 
             for (index, trial) in participant.trials.enumerated() {
                 let designTrial = design.trials[index]
