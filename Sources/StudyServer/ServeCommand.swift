@@ -67,21 +67,12 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ServerCommandError("\(error)")
         }
-        let generatedToken = token == nil
+        let generatedToken = token == nil ? settings.adminToken : nil
         let host = self.host
         try await server.run { port in
-            let base = "http://\(host):\(port)"
-            var lines = [
-                "Serving study '\(server.manifest.definition.name)' (\(server.manifest.design.sequences.count) sequences)",
-                "  database:     \(settings.databasePath)",
-                "  participants: \(base)/   (add ?pid=<id> or Prolific's ?PROLIFIC_PID=...&STUDY_ID=...&SESSION_ID=...)",
-                "  researcher:   \(base)/api/admin/progress  and  \(base)/api/admin/export?format=csv",
-            ]
-            lines.append(
-                generatedToken
-                    ? "  admin token:  \(settings.adminToken)   (generated; send 'Authorization: Bearer <token>')"
-                    : "  admin token:  as given (--admin-token / STUDY_ADMIN_TOKEN)")
-            lines.append("Press Ctrl-C to stop.")
+            let lines = ServeBanner.lines(
+                manifest: server.manifest, base: "http://\(host):\(port)", databasePath: settings.databasePath,
+                generatedAdminToken: generatedToken)
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
     }
