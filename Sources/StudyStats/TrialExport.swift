@@ -6,6 +6,9 @@ import StudyKit
 public struct TrialExportRow: Encodable, Sendable, Equatable {
     public var participant: String
     public var session: String
+    /// Prolific's STUDY_ID and SESSION_ID, when the participant's link carried them.
+    public var prolificStudyID: String?
+    public var prolificSessionID: String?
     public var sequence: String
     public var task: String
     public var trialIndex: Int
@@ -68,6 +71,8 @@ public struct TrialExportRow: Encodable, Sendable, Equatable {
         .init("dpr") { .number($0.dpr) },
         .init("rendered_px") { .number($0.renderedPx) },
         .init("device_px_per_image_px") { .number($0.devicePxPerImagePx) },
+        .init("prolific_study_id") { .text($0.prolificStudyID) },
+        .init("prolific_session_id") { .text($0.prolificSessionID) },
     ]
 
     public static let columns = table.map(\.name)
@@ -137,7 +142,8 @@ public enum TrialExport {
             let stimulus = lookup.shownAgainstTruth(image: t.image, model: t.model)?.sha256
             let reason = outcome.reasons[index]
             return TrialExportRow(
-                participant: t.participant, session: t.session, sequence: t.sequence, task: t.task,
+                participant: t.participant, session: t.session, prolificStudyID: t.prolificStudyID,
+                prolificSessionID: t.prolificSessionID, sequence: t.sequence, task: t.task,
                 trialIndex: t.trialIndex, kind: t.kind.rawValue, image: t.image, model: t.model,
                 modelSide: t.modelSide.rawValue, choice: t.choice.rawValue, fooled: t.fooled, responseMs: t.responseMs,
                 exposureMs: t.exposureMs, frames: t.frames, flagged: t.flagged, flags: t.flags.joined(separator: ";"),
