@@ -17,7 +17,7 @@ import { CHOICE_KEY_LABELS, TrialStage, runTrial } from './trial.js';
 
 const TOKEN_KEY = 'studyserver.session_token';
 const BROWSER_KEY = 'studyserver.browser_key';
-const FEEDBACK_MS = 1200;
+const FEEDBACK_MS = 2000;
 const INTER_TRIAL_MS = 400;
 const CONTINUE_ARM_MS = 250;
 const REDIRECT_DELAY_MS = 3000;
@@ -449,7 +449,7 @@ class Study {
       this.done.add(trial.index);
       if (trial.practice) {
         practiced = true;
-        this.stage.feedback.textContent = result.choice === trial.correct ? TEXTS.correct : TEXTS.notCorrect;
+        this.stage.feedback.textContent = TEXTS.practiceFeedback(result.choice, trial.correct);
         await sleep(FEEDBACK_MS);
       }
       this.updateProgress();

@@ -43,13 +43,15 @@ export const TEXTS = {
   trialOf: (n, total) => `Trial ${n} of ${total}`,
   practiceTitle: 'Practice',
   practiceIntro: (left) => `First, ${left === 1 ? 'one practice trial' : `${left} practice trials`}. `
-    + 'After each one you will see whether your choice was correct. Practice trials do not count.',
+    + 'After each one you will see whether your choice was correct and which image was the real photo. '
+    + 'Practice trials do not count.',
   startPracticeLabel: 'Start practice',
   practiceOverTitle: 'The practice is over',
   practiceOver: 'Now the study begins. From here on there is no feedback.',
   interruptedTitle: 'This trial was interrupted',
-  correct: 'Correct.',
-  notCorrect: 'Not correct.',
+  /** After a practice trial: whether the choice was right, and which side the real photo was on. */
+  practiceFeedback: (chosen, photo) => `${chosen === photo ? 'Correct.' : 'Not correct.'} `
+    + `The real photo was the ${photo === 'left' ? 'left' : 'right'} image.`,
 
   copied: 'Copied.',
   selectedForCopy: 'Selected: press Ctrl+C (⌘+C on a Mac) to copy.',
