@@ -225,9 +225,10 @@ public enum ReportHTML {
     }
 }
 
-/// The paper's Figure 6: one panel per task titled by its question, a bar per model with its primary interval
-/// as a whisker and n under it, and the 50% line a photo-realistic model would reach. A model without a
-/// primary interval gets no bar, only "n too small".
+/// The paper's Figure 6: one panel per task titled by its question, stacked as the paper draws them (Task-1
+/// above Task-2), a bar per model with its primary interval as a whisker and n under it, on a fixed 0-100%
+/// axis ("higher is better") with the 50% line a photo-realistic model would reach. A model without a primary
+/// interval gets no bar, only "n too small".
 enum ReportFigure {
     static func svg(_ report: FoolRateReport, questions: [String: String] = [:]) -> String {
         let slot = 110.0
@@ -239,26 +240,27 @@ enum ReportFigure {
         let plotHeight = 220.0
         let left = 50.0
         let panelHeight = top + plotHeight + bottom
-        let highest = report.foolRates.compactMap { $0.interval(report.settings.primaryMethod)?.high ?? $0.foolRate }.max() ?? 0
-        let yMax = max(0.6, (min(1, highest) * 10).rounded(.up) / 10)
+        // A fixed axis, so that figures of different studies and pilots compare at a glance.
+        let yMax = 1.0
         func y(_ v: Double) -> Double { top + plotHeight * (1 - min(max(v, 0), yMax) / yMax) }
-        let width = panelWidth * Double(max(report.tasks.count, 1))
+        let width = panelWidth
+        let height = panelHeight * Double(max(report.tasks.count, 1))
         var g: [String] = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(panelHeight))\" "
-                + "viewBox=\"0 0 \(n(width)) \(n(panelHeight))\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\" "
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
+                + "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\" "
                 + "aria-label=\"Fool rates per model and task\">"
         ]
         let colors = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"]
         for (t, task) in report.tasks.enumerated() {
-            let x0 = Double(t) * panelWidth
-            g.append("<g transform=\"translate(\(n(x0)),0)\">")
+            let y0 = Double(t) * panelHeight
+            g.append("<g transform=\"translate(0,\(n(y0)))\">")
             g.append(
                 lines(titleLines[t], x: panelWidth / 2, y: 18, step: 15, attributes: "text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\""))
             var tick = 0.0
             while tick <= yMax + 1e-9 {
                 g.append("<line x1=\"\(n(left))\" x2=\"\(n(panelWidth - 10))\" y1=\"\(n(y(tick)))\" y2=\"\(n(y(tick)))\" stroke=\"#eee\"/>")
                 g.append("<text x=\"\(n(left - 4))\" y=\"\(n(y(tick) + 4))\" text-anchor=\"end\">\(Int((tick * 100).rounded()))%</text>")
-                tick += 0.1
+                tick += 0.2
             }
             g.append(
                 "<line x1=\"\(n(left))\" x2=\"\(n(panelWidth - 10))\" y1=\"\(n(y(0.5)))\" y2=\"\(n(y(0.5)))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
@@ -291,7 +293,7 @@ enum ReportFigure {
                     "<text x=\"\(n(cx))\" y=\"\(n(below))\" text-anchor=\"middle\" fill=\"#444\">\(Format.percent(rate)), n=\(row.trials)</text>")
             }
             g.append("<line x1=\"\(n(left))\" x2=\"\(n(left))\" y1=\"\(n(top))\" y2=\"\(n(y(0)))\" stroke=\"#444\"/>")
-            g.append("<text transform=\"translate(12,\(n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">fool rate</text>")
+            g.append("<text transform=\"translate(12,\(n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">fool rate (higher is better)</text>")
             g.append("</g>")
         }
         g.append("</svg>")
