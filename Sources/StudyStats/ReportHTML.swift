@@ -157,11 +157,14 @@ public enum ReportHTML {
         let lookup = ManifestLookup(manifest)
         let inputIsBicubic = lookup.inputIsBicubic
         let inputFactor = max(1, definition.hrSize / max(definition.lrSize, 1))
-        let inputPx = inputIsBicubic ? definition.hrSize : definition.lrSize * inputFactor
+        let scale = max(1, definition.displayScale)
+        let inputPx = (inputIsBicubic ? definition.hrSize : definition.lrSize * inputFactor) * scale
         h.append(
-            "<p class=\"muted\">Ranked by the empirical-Bayes (beta-binomial) estimate. Each entry: the input as "
-                + "participants saw it (tasks that show it) (\(inputIsBicubic ? "bicubic upsample" : "low resolution, pixels replicated")), model output, "
-                + "HR truth, all at native size (\(definition.hrSize) px, pixelated rendering).</p>")
+            "<p class=\"muted\">Ranked by the empirical-Bayes (beta-binomial) estimate; ties by the raw rate, then by the "
+                + "image id. Each entry is laid out as participants saw the trial: the model output and the HR truth side by "
+                + "side (their sides varied from trial to trial; here the output is on the left), with the input between them in "
+                + "tasks that show it (\(inputIsBicubic ? "bicubic upsample" : "low resolution, pixels replicated")), at the "
+                + "displayed size (\(definition.hrSize * scale) px: \(scale) px per image pixel, pixelated rendering).</p>")
         if report.extremes.isEmpty { h.append("<p>No images with answers yet.</p>") }
         var uriCache: [String: String] = [:]
         func uri(_ ref: StimulusRef?) -> String? {
@@ -183,10 +186,10 @@ public enum ReportHTML {
                     let image = lookup.image(r.image)
                     let output = lookup.output(image: r.image, model: r.model)?.stimulus
                     let input = inputIsBicubic ? lookup.taskInput(image: r.image) : image?.lr
-                    let size = definition.hrSize
+                    let size = definition.hrSize * scale
                     let shownInput = manifest.task(e.task)?.showInput ?? true ? img(input, "input", size: inputPx) : ""
                     h.append(
-                        "<figure>\(shownInput)\(img(output, "output", size: size))\(img(image?.hr, "HR", size: size))"
+                        "<figure>\(img(output, "output", size: size))\(shownInput)\(img(image?.hr, "HR", size: size))"
                             + "<figcaption>\(esc(r.image)): fooled \(r.fooled)/\(r.trials) (\(Format.percent(r.foolRate, digits: 0))); "
                             + "EB \(Format.percent(r.shrunken, digits: 0))</figcaption></figure>")
                 }
