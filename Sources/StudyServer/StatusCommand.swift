@@ -33,11 +33,14 @@ struct StatusCommand: AsyncParsableCommand {
 
 enum StatusTable {
     static func render(_ tasks: [TaskProgress]) -> String {
-        let header = ["task", "sequences", "handed_out", "handouts", "active", "complete", "abandoned", "answers"]
+        let header = [
+            "task", "sequences", "handed_out", "handouts", "active", "complete", "abandoned", "declined", "screen_refused",
+            "dropped_out", "answers",
+        ]
         let rows = tasks.map {
             [
                 $0.task, "\($0.sequences)", "\($0.handedOut)", "\($0.handouts)", "\($0.active)", "\($0.complete)",
-                "\($0.abandoned)", "\($0.answers)",
+                "\($0.abandoned)", "\($0.declined)", "\($0.screenRefused)", "\($0.droppedOut)", "\($0.answers)",
             ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
