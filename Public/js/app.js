@@ -164,6 +164,28 @@ export function sessionFields(search) {
   return fields;
 }
 
+/** The Web Lock one study page holds for its lifetime, so that a second tab of the same browser never runs. */
+const PAGE_LOCK = 'studyserver.study-page';
+/** How long a new page waits for the lock: a page being reloaded releases it as it unloads. */
+const PAGE_LOCK_WAIT_MS = 1500;
+
+/**
+ * Resolves to true once this page holds PAGE_LOCK (kept until the page goes), false when another tab of
+ * this browser holds it. Browsers without Web Locks run unguarded, as before.
+ */
+export function claimStudyPage(locks = globalThis.navigator?.locks, waitMs = PAGE_LOCK_WAIT_MS) {
+  if (!locks || typeof locks.request !== 'function') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(), waitMs);
+    locks.request(PAGE_LOCK, { signal: giveUp.signal }, () => {
+      clearTimeout(timer);
+      resolve(true);
+      return new Promise(() => {}); // held while the page lives
+    }).catch(() => resolve(false));
+  });
+}
+
 /** Resumes the stored session, or starts (or, for a known participant id, resumes) one on the server. */
 async function openSession() {
   const fields = sessionFields(window.location.search);
@@ -231,6 +253,12 @@ class Study {
   }
 
   async run() {
+    // A second tab of this browser would share the stored session and its open exposure: it stops here,
+    // before it touches either, and the first tab's answers stay as they are.
+    if (!(await claimStudyPage())) {
+      showError(TEXTS.openInAnotherTab);
+      return undefined;
+    }
     this.queue.flushNow(); // answers left over from an earlier visit
     let session;
     try {

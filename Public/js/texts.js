@@ -56,6 +56,8 @@ export const TEXTS = {
   copied: 'Copied.',
   selectedForCopy: 'Selected: press Ctrl+C (⌘+C on a Mac) to copy.',
 
+  openInAnotherTab: 'This study is already open in another tab or window of this browser. Please go on there '
+    + 'and close this one.',
   startedElsewhere: 'This study was already started in another browser or window. Please go on in that one; '
     + 'if that is not possible, contact the researcher.',
   imageFailed: 'A picture of this study could not be loaded. Please reload the page; if this happens '
