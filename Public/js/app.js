@@ -272,6 +272,8 @@ class Study {
     }
     this.adopt(session);
     if (this.session.completed) return this.showDone(this.session);
+    // A decline is final: a reload shows it again, never the consent (the sequence has gone to someone else).
+    if (this.session.declined) return this.showDeclined({ recorded: true });
     const recovered = this.exposures.recover(this.token, navigationKind(performance.getEntriesByType('navigation')),
       this.done);
     if (recovered) api.postEvent(this.token, 'trial_interrupted', recovered);
@@ -312,8 +314,8 @@ class Study {
     return TEXTS.deviceRequirement(this.geometry().need);
   }
 
-  showDeclined() {
-    api.postEvent(this.token, 'consent_declined');
+  showDeclined({ recorded = false } = {}) {
+    if (!recorded) api.postEvent(this.token, 'consent_declined');
     const section = screen('done');
     $('h1', section).textContent = TEXTS.declinedTitle;
     setParagraphs($('[data-part="text"]', section), TEXTS.declined);

@@ -104,6 +104,8 @@ struct ParticipantAPI: Sendable {
                 .unprocessableContent,
                 "trial index \(index) is not in this session (it has trials 0-\(result.trialCount - 1))")
         case .unknownSession: throw APIError.unknownSession
+        case .sessionDeclined:
+            throw APIError(.conflict, "consent was declined in this session: it records no answers", reason: "session_declined")
         }
     }
 
@@ -184,7 +186,7 @@ struct ParticipantAPI: Sendable {
                 minWindowH: study.display.minWindowHeight, allowedDPRs: study.display.allowedDPRs),
             trials: trials, answered: snapshot.answered,
             nextIndex: TrialProgress.firstUnanswered(Set(snapshot.answered), below: trials.count),
-            completed: session.completedAt != nil, completionCode: session.completionCode,
+            completed: session.completedAt != nil, declined: snapshot.declined, completionCode: session.completionCode,
             redirectURL: session.completedAt != nil ? study.completion.redirectURL : nil)
     }
 }

@@ -78,11 +78,13 @@ struct SessionPayload: Encodable, Sendable {
     var answered: [Int]
     var nextIndex: Int?
     var completed: Bool
+    /// Consent was declined before a first answer: the page shows the decline again, never the consent.
+    var declined: Bool
     var completionCode: String?
     var redirectURL: String?
 
     enum CodingKeys: String, CodingKey {
-        case session, participant, resumed, study, task, texts, display, trials, answered, completed
+        case session, participant, resumed, study, task, texts, display, trials, answered, completed, declined
         case exposureMs = "exposure_ms"
         case exposureToleranceMs = "exposure_tolerance_ms"
         case fixationMs = "fixation_ms"
@@ -107,6 +109,7 @@ struct SessionPayload: Encodable, Sendable {
         try c.encode(answered, forKey: .answered)
         try c.encode(nextIndex, forKey: .nextIndex)
         try c.encode(completed, forKey: .completed)
+        try c.encode(declined, forKey: .declined)
         try c.encode(completionCode, forKey: .completionCode)
         try c.encode(redirectURL, forKey: .redirectURL)
     }

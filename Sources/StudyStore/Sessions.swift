@@ -44,6 +44,9 @@ public struct SessionSnapshot: Sendable, Equatable {
     public var answered: [Int]
     /// The session existed before this request.
     public var resumed: Bool
+    /// The participant declined consent before a first answer: the session is over (its sequence went to
+    /// someone else), and a reload shows the decline again instead of the consent.
+    public var declined = false
 }
 
 /// Values the caller makes up for a new session; the store itself makes no random choices.
@@ -101,7 +104,7 @@ extension StudyDatabase {
                 var session = existing
                 session.lastSeenAt = now
                 try session.update(db, columns: ["last_seen_at"])
-                return SessionSnapshot(session: session, answered: try Self.answered(db, token: session.token), resumed: true)
+                return try Self.resumedSnapshot(db, session)
             }
             if let id = start.participantID, try ParticipantRecord.fetchOne(db, key: id) != nil {
                 throw StudyStoreError.participantHasSession
@@ -138,7 +141,7 @@ extension StudyDatabase {
             guard var session = try SessionRecord.fetchOne(db, key: token) else { return nil }
             session.lastSeenAt = now
             try session.update(db, columns: ["last_seen_at"])
-            return SessionSnapshot(session: session, answered: try Self.answered(db, token: token), resumed: true)
+            return try Self.resumedSnapshot(db, session)
         }
     }
 
@@ -192,6 +195,21 @@ extension StudyDatabase {
 
     public func participant(id: String) async throws -> ParticipantRecord? {
         try await pool.read { db in try ParticipantRecord.fetchOne(db, key: id) }
+    }
+
+    /// An existing session as its participant's page resumes it.
+    static func resumedSnapshot(_ db: Database, _ session: SessionRecord) throws -> SessionSnapshot {
+        var snapshot = SessionSnapshot(session: session, answered: try answered(db, token: session.token), resumed: true)
+        snapshot.declined = try declinedBeforeAnswering(db, session)
+        return snapshot
+    }
+
+    /// Declined consent before its first answer (`consent_declined`): the session can never go on.
+    static func declinedBeforeAnswering(_ db: Database, _ session: SessionRecord) throws -> Bool {
+        guard session.lastAnswerAt == nil else { return false }
+        return try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM event WHERE session = ? AND kind = 'consent_declined')"),
+            arguments: [session.token]) ?? false
     }
 
     static func answered(_ db: Database, token: String) throws -> [Int] {
@@ -256,7 +274,7 @@ extension StudyDatabase {
     public func session(token: String) async throws -> SessionSnapshot? {
         try await pool.read { db in
             guard let session = try SessionRecord.fetchOne(db, key: token) else { return nil }
-            return SessionSnapshot(session: session, answered: try Self.answered(db, token: token), resumed: true)
+            return try Self.resumedSnapshot(db, session)
         }
     }
 }

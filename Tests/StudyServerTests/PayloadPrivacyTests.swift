@@ -8,7 +8,7 @@ final class PayloadPrivacyTests: XCTestCase {
     static let allowedTrialKeys: Set<String> = ["index", "practice", "left", "right", "input"]
     static let allowedSessionKeys: Set<String> = [
         "session", "participant", "resumed", "study", "task", "texts", "exposure_ms", "exposure_tolerance_ms",
-        "fixation_ms", "display", "trials", "answered", "next_index", "completed", "completion_code", "redirect_url",
+        "fixation_ms", "display", "trials", "answered", "next_index", "completed", "declined", "completion_code", "redirect_url",
     ]
 
     func testNoPayloadNamesModelsTruthOrTrialKinds() async throws {
