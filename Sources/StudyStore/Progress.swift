@@ -22,12 +22,15 @@ public struct TaskProgress: Codable, Sendable, Equatable {
     /// Of the abandoned: stopped or went idle for the abandonment time, whatever they had answered.
     public var droppedOut: Int
     public var answers: Int
+    /// Median minutes from start to completion of the complete sessions; nil before the first.
+    public var medianSessionMinutes: Double?
 
     enum CodingKeys: String, CodingKey {
         case task, sequences, handouts, active, complete, abandoned, declined, answers
         case handedOut = "handed_out"
         case screenRefused = "screen_refused"
         case droppedOut = "dropped_out"
+        case medianSessionMinutes = "median_session_minutes"
     }
 }
 
@@ -78,7 +81,9 @@ extension StudyDatabase {
                 handedOut: Set(taskHandouts.map(\.sequence)).count, handouts: taskHandouts.count,
                 active: active, complete: complete, abandoned: abandoned.count, declined: declined,
                 screenRefused: screenRefused, droppedOut: abandoned.count - declined - screenRefused,
-                answers: trials.filter { $0.task == task }.count)
+                answers: trials.filter { $0.task == task }.count,
+                medianSessionMinutes: Self.median(
+                    taskSessions.compactMap { session in session.completedAt.map { $0.timeIntervalSince(session.startedAt) / 60 } }))
         }
 
         struct CellKey: Hashable { var task: String, model: String, image: String }
@@ -101,6 +106,13 @@ extension StudyDatabase {
                 answered: answered[$0, default: 0], planned: planned[$0, default: 0])
         }
         return StudyProgress(tasks: tasks, cells: cells)
+    }
+
+    static func median(_ values: [Double]) -> Double? {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return nil }
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// Per session, the kinds of its ending events (`endingEventKinds`) that it posted.
