@@ -163,6 +163,13 @@ public struct AnswerScreen: Codable, Sendable, Equatable {
         self.renderedPx = renderedPx
     }
 
+    /// The drawn image's width in CSS pixels (rendered width over devicePixelRatio): its physical size up to the
+    /// screen's CSS-pixel density; nil when unknown.
+    public var cssPx: Double? {
+        guard let renderedPx, renderedPx > 0, let dpr, dpr > 0 else { return nil }
+        return renderedPx / dpr
+    }
+
     /// Screen pixels per image pixel as drawn (rendered width over the image's size), nil when unknown.
     public func devicePxPerImagePx(imagePx: Int) -> Double? {
         guard let renderedPx, renderedPx > 0, imagePx > 0 else { return nil }

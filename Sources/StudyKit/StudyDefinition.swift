@@ -181,6 +181,10 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     /// Device (screen) pixels per image pixel: every stimulus is shown by pixel replication at exactly this
     /// integer factor on every screen, whatever its devicePixelRatio or zoom. nil: from `imagePx`, else 2.
     public var devicePxPerImagePx: Int?
+    /// CSS pixels per image pixel: images keep about the same physical size on every screen. Each screen then
+    /// gets the whole number of device pixels per image pixel nearest to this x its devicePixelRatio (2 CSS px at
+    /// DPR 1 -> 2, at 1.5 -> 3, at 2 -> 4), so the pixels stay exact. Exclusive with `devicePxPerImagePx`.
+    public var cssPxPerImagePx: Double?
     /// Legacy key: the drawn size of an HR image, now read as device pixels; must be a whole multiple of
     /// `hr_size` (`image_px: 256` with `hr_size: 128` means `device_px_per_image_px: 2`).
     public var imagePx: Int?
@@ -194,10 +198,13 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     /// physical pixels would show the images too small. The trial's own size may demand more.
     public var minWindowWidth: Int
     public var minWindowHeight: Int
-    /// The devicePixelRatios (screen scaling x browser zoom) at which the images are shown pixel-exact; any
-    /// other is asked to reset the zoom. Measured exact in Chromium: 1, 1.25, 2, 3 (not 1.1, 1.5, 1.75, 2.5).
+    /// The devicePixelRatios (screen scaling x browser zoom) a participant may use; any other is asked to reset
+    /// the zoom; empty: every ratio. The defaults are the ratios measured pixel-exact in Chromium: with a fixed
+    /// device factor 1, 1.25, 2, 3 (not 1.1, 1.5, 1.75, 2.5); with `cssPxPerImagePx` 1, 1.1, 1.25, 1.5, 2 (not
+    /// 1.75, 2.5, 3: their larger images were partly resampled).
     public var allowedDPRs: [Double]
     public static let exactDPRs: [Double] = [1, 1.25, 2, 3]
+    public static let exactDPRsAtPhysicalSize: [Double] = [1, 1.1, 1.25, 1.5, 2]
 
     public enum InputRendering: String, Codable, Sendable, CaseIterable {
         /// The LR image with every pixel replicated (blocky, exactly the pixels the model received).
@@ -210,6 +217,7 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case devicePxPerImagePx = "device_px_per_image_px"
+        case cssPxPerImagePx = "css_px_per_image_px"
         case imagePx = "image_px"
         case gapPx = "gap_px"
         case fixationMs = "fixation_ms"
@@ -220,30 +228,34 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     }
 
     public init(
-        devicePxPerImagePx: Int? = nil, imagePx: Int? = nil, gapPx: Int = 32, fixationMs: Int = 500,
-        input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500,
-        allowedDPRs: [Double] = DisplaySpec.exactDPRs
+        devicePxPerImagePx: Int? = nil, cssPxPerImagePx: Double? = nil, imagePx: Int? = nil, gapPx: Int = 32,
+        fixationMs: Int = 500, input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500,
+        allowedDPRs: [Double]? = nil
     ) {
         self.devicePxPerImagePx = devicePxPerImagePx
+        self.cssPxPerImagePx = cssPxPerImagePx
         self.imagePx = imagePx
         self.gapPx = gapPx
         self.fixationMs = fixationMs
         self.input = input
         self.minWindowWidth = minWindowWidth
         self.minWindowHeight = minWindowHeight
-        self.allowedDPRs = allowedDPRs
+        self.allowedDPRs = allowedDPRs ?? Self.defaultDPRs(cssPxPerImagePx: cssPxPerImagePx)
     }
+
+    static func defaultDPRs(cssPxPerImagePx: Double?) -> [Double] { cssPxPerImagePx == nil ? exactDPRs : exactDPRsAtPhysicalSize }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         devicePxPerImagePx = try c.decodeIfPresent(Int.self, forKey: .devicePxPerImagePx)
+        cssPxPerImagePx = try c.decodeIfPresent(Double.self, forKey: .cssPxPerImagePx)
         imagePx = try c.decodeIfPresent(Int.self, forKey: .imagePx)
         gapPx = try c.decodeIfPresent(Int.self, forKey: .gapPx) ?? 32
         fixationMs = try c.decodeIfPresent(Int.self, forKey: .fixationMs) ?? 500
         input = try c.decodeIfPresent(InputRendering.self, forKey: .input) ?? .pixelated
         minWindowWidth = try c.decodeIfPresent(Int.self, forKey: .minWindowWidth) ?? 900
         minWindowHeight = try c.decodeIfPresent(Int.self, forKey: .minWindowHeight) ?? 500
-        allowedDPRs = try c.decodeIfPresent([Double].self, forKey: .allowedDPRs) ?? Self.exactDPRs
+        allowedDPRs = try c.decodeIfPresent([Double].self, forKey: .allowedDPRs) ?? Self.defaultDPRs(cssPxPerImagePx: cssPxPerImagePx)
     }
 
     /// The integer device-pixel factor for a study with HR images of `hrSize` pixels, or nil when the legacy

@@ -180,7 +180,7 @@ struct ParticipantAPI: Sendable {
             fixationMs: study.display.fixationMs,
             display: .init(
                 imagePx: study.hrSize, inputPx: study.display.input == .bicubic ? study.hrSize : study.lrSize,
-                devicePxPerImagePx: study.displayScale,
+                devicePxPerImagePx: study.displayScale, cssPxPerImagePx: study.display.cssPxPerImagePx,
                 inputRendering: study.display.input == .bicubic ? "upsampled" : "pixelated",
                 gapPx: study.display.gapPx, minWindowW: study.display.minWindowWidth,
                 minWindowH: study.display.minWindowHeight, allowedDPRs: study.display.allowedDPRs),

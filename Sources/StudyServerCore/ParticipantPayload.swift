@@ -47,6 +47,8 @@ struct SessionPayload: Encodable, Sendable {
         var imagePx: Int
         var inputPx: Int
         var devicePxPerImagePx: Int
+        /// Set when the study keeps the physical size: the page then picks each screen's device factor from it.
+        var cssPxPerImagePx: Double?
         var inputRendering: String
         var gapPx: Int
         var minWindowW: Int
@@ -56,6 +58,7 @@ struct SessionPayload: Encodable, Sendable {
             case imagePx = "image_px"
             case inputPx = "input_px"
             case devicePxPerImagePx = "device_px_per_image_px"
+            case cssPxPerImagePx = "css_px_per_image_px"
             case inputRendering = "input_rendering"
             case gapPx = "gap_px"
             case minWindowW = "min_window_w"

@@ -76,13 +76,15 @@ public enum FoolRateAnalysis {
                         prior: perImage.prior, count: settings.extremeImages))
             }
         }
-        return FoolRateReport(
+        var report = FoolRateReport(
             study: definition.name, title: definition.title, settings: settings, tasks: taskIDs, models: models,
             foolRates: rows, images: images, extremes: extremes, pairwise: pairwise,
             positionBias: taskIDs.map { PositionBias.measure(task: $0, trials: kept, level: level) },
             catchAccuracy: outcome.catchAccuracy, exclusions: outcome.summary,
             flaggedParticipants: outcome.participants.filter { !$0.reasons.isEmpty },
             foolRatesWithoutExclusions: unexcludedRows, notes: notes)
+        (report.screens, report.screenTests) = ScreenClasses.compare(kept, level: level)
+        return report
     }
 
     static func row<G: RandomNumberGenerator>(

@@ -117,6 +117,9 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
     public var flaggedParticipants: [ParticipantScreen]
     /// The fool rates over every main trial, before any exclusion: how much the exclusions move them.
     public var foolRatesWithoutExclusions: [FoolRateRow]
+    /// Fool rates per class of screen (devicePixelRatio and drawn CSS size), and whether they differ.
+    public var screens: [ScreenClassRate] = []
+    public var screenTests: [ScreenHomogeneity] = []
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -126,6 +129,8 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
         case catchAccuracy = "catch_accuracy"
         case flaggedParticipants = "flagged_participants"
         case foolRatesWithoutExclusions = "fool_rates_without_exclusions"
+        case screens
+        case screenTests = "screen_tests"
     }
 
     public func row(task: String, model: String) -> FoolRateRow? { foolRates.first { $0.task == task && $0.model == model } }

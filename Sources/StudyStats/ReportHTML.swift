@@ -139,6 +139,24 @@ public enum ReportHTML {
                     + "<td>\(row.trials)</td><td>\(raw.rateWithPrimaryInterval)</td><td>\(raw.trials)</td></tr>")
         }
         h.append("</table>")
+        if !report.screens.isEmpty {
+            h.append(
+                "<h2>Fool rates by screen</h2><p class=\"muted\">Screens by devicePixelRatio and the drawn image width in CSS "
+                    + "pixels (about its physical size); naive Wilson \(level) intervals, to see whether the rates depend on the screen.</p>")
+            h.append("<table><tr><th>Task</th><th>Model</th><th>Screen</th><th>Trials</th><th>Fool rate</th><th>Wilson \(level)</th></tr>")
+            for r in report.screens {
+                let ci = r.wilson.map { "\(Format.percent($0.low)) – \(Format.percent($0.high))" } ?? "-"
+                h.append(
+                    "<tr><td>\(esc(taskName(r.task)))</td><td>\(esc(ReportText.label(report, r.model)))</td><td>\(esc(r.screen))</td>"
+                        + "<td>\(r.trials)</td><td>\(Format.percent(r.foolRate))</td><td>\(ci)</td></tr>")
+            }
+            h.append("</table>")
+            if !report.screenTests.isEmpty {
+                h.append(
+                    "<ul>" + report.screenTests.map { "<li>\(esc(taskName($0.task))), \(esc(ReportText.label(report, $0.model))): \(esc($0.sentence))</li>" }
+                        .joined() + "</ul>")
+            }
+        }
         h.append("<h2>Catch-trial accuracy per participant</h2>")
         if report.catchAccuracy.isEmpty {
             h.append("<p>No participants yet.</p>")

@@ -113,6 +113,18 @@ public enum ReportText {
         }
         out.append(contentsOf: TextTable.render(wt, left: [0, 1]))
 
+        if !report.screens.isEmpty {
+            out.append("")
+            out.append("Fool rates by screen (devicePixelRatio and drawn image width in CSS px; naive Wilson \(levelText) intervals):")
+            var st = [["Task", "Model", "Screen", "Trials", "Fool rate", "Wilson"]]
+            for r in report.screens {
+                let ci = r.wilson.map { "[\(Format.percent($0.low)), \(Format.percent($0.high))]" } ?? "-"
+                st.append([r.task, label(report, r.model), r.screen, "\(r.trials)", Format.percent(r.foolRate), ci])
+            }
+            out.append(contentsOf: TextTable.render(st, left: [0, 1, 2]))
+            for t in report.screenTests { out.append("  \(t.task) \(label(report, t.model)): \(t.sentence)") }
+        }
+
         let withCatch = report.catchAccuracy.filter { $0.catchTrials > 0 }
         out.append("")
         out.append(

@@ -39,6 +39,8 @@ public struct TrialExportRow: Encodable, Sendable, Equatable {
     public var dpr: Double?
     public var renderedPx: Double?
     public var devicePxPerImagePx: Double?
+    /// The drawn image's width in CSS pixels (rendered_px / dpr).
+    public var cssPx: Double?
 
     /// Every column in export order with how a row gives its value: the one list the CSV header, the CSV
     /// cells and the JSON keys follow.
@@ -71,6 +73,7 @@ public struct TrialExportRow: Encodable, Sendable, Equatable {
         .init("dpr") { .number($0.dpr) },
         .init("rendered_px") { .number($0.renderedPx) },
         .init("device_px_per_image_px") { .number($0.devicePxPerImagePx) },
+        .init("css_px") { .number($0.cssPx) },
         .init("prolific_study_id") { .text($0.prolificStudyID) },
         .init("prolific_session_id") { .text($0.prolificSessionID) },
     ]
@@ -151,7 +154,7 @@ public enum TrialExport {
                 counts: t.kind == .main && reason == nil, hrSHA256: image?.hr.sha256, lrSHA256: image?.lr.sha256,
                 stimulusSHA256: stimulus, windowW: t.screen?.windowW, windowH: t.screen?.windowH, dpr: t.screen?.dpr,
                 renderedPx: t.screen?.renderedPx,
-                devicePxPerImagePx: t.screen?.devicePxPerImagePx(imagePx: manifest.definition.hrSize))
+                devicePxPerImagePx: t.screen?.devicePxPerImagePx(imagePx: manifest.definition.hrSize), cssPx: t.screen?.cssPx)
         }
     }
 
