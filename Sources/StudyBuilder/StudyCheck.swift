@@ -28,9 +28,15 @@ public enum StudyCheck {
         lines.append(
             "    \(plan.trialsPerSequence) trials per sequence: \(plan.practiceTrials) practice, \(plan.imagesPerSequence) main, \(plan.catchTrials) catch"
         )
-        lines.append(
-            "  exposure \(d.exposureMs) ms, images shown at \(d.displayScale) screen px per image px (\(d.displayScale * d.hrSize) px, input \(d.display.input.rawValue))"
-        )
+        if let css = d.display.cssPxPerImagePx {
+            lines.append(
+                "  exposure \(d.exposureMs) ms, images shown at about \(Int((css * Double(d.hrSize)).rounded())) CSS px on every screen "
+                    + "(the whole number of screen px per image px nearest \(String(format: "%g", css)) x DPR), input \(d.display.input.rawValue)")
+        } else {
+            lines.append(
+                "  exposure \(d.exposureMs) ms, images shown at \(d.displayScale) screen px per image px (\(d.displayScale * d.hrSize) px, input \(d.display.input.rawValue))"
+            )
+        }
         let minutes = SessionTextFacts.expectedMinutes(
             trials: plan.trialsPerSequence, fixationMs: d.display.fixationMs, exposureMs: d.exposureMs)
         lines.append("  session: about \(minutes) minutes (what \(SessionTextFacts.minutesPlaceholder) in the texts becomes)")
