@@ -107,8 +107,9 @@ def test_openblas_falling_back_to_prescott_is_corrected_unless_the_user_chose(st
     flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")).split()
     assert "avx" in flags, "this test needs an x86-64 CPU with AVX, whose kernels are newer than Prescott's"
 
+    # Where OpenBLAS knows this CPU it chose itself; where it does not (the Xeon), studygen did.
     own = bench_json(studygen, env)
-    assert own["blas_core_chosen_by"] == "openblas" and own["blas_core"] != "Prescott", own
+    assert own["blas_core_chosen_by"] in ("openblas", "studygen") and own["blas_core"] != "Prescott", own
 
     corrected = bench_json(studygen, {**env, "STUDYGEN_TEST_ONLY_BLAS_FALLBACK": "Prescott"})
     assert corrected["blas_core_chosen_by"] == "studygen", corrected
