@@ -6,6 +6,8 @@
 
 export const TEXTS = {
   connecting: 'Connecting to the study server…',
+  waitingForPlace: 'Many people are starting this study right now. Please keep this page open: you are '
+    + 'waiting for a place, and the study starts by itself (usually within a minute).',
   saving: 'Saving your answers…',
   savingWaiting: (pending) => `Saving your answers… (${pending} waiting for the connection)`,
   waitingForConnection: 'Waiting for the connection…',

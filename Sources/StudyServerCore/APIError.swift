@@ -9,6 +9,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var reason: String?
     /// Seconds to wait before retrying (429), sent as Retry-After.
     public var retryAfter: Int?
+    /// A proof-of-work challenge that, solved, admits the request at once (`AdmissionChallenge`).
+    var challenge: AdmissionChallenge.Issued?
 
     public init(_ status: HTTPResponse.Status, _ message: String, reason: String? = nil, retryAfter: Int? = nil) {
         self.status = status
@@ -17,12 +19,19 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         self.retryAfter = retryAfter
     }
 
+    init(
+        _ status: HTTPResponse.Status, _ message: String, reason: String?, retryAfter: Int?, challenge: AdmissionChallenge.Issued?
+    ) {
+        self.init(status, message, reason: reason, retryAfter: retryAfter)
+        self.challenge = challenge
+    }
+
     public var description: String { "\(status.code) \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response { jsonResponse }
 
     var jsonResponse: Response {
-        var response = JSONBody.response(ErrorBody(error: message, reason: reason), status: status)
+        var response = JSONBody.response(ErrorBody(error: message, reason: reason, challenge: challenge), status: status)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
@@ -34,13 +43,15 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
 struct ErrorBody: Encodable {
     var error: String
     var reason: String? = nil
+    var challenge: AdmissionChallenge.Issued? = nil
 
-    enum CodingKeys: String, CodingKey { case error, reason }
+    enum CodingKeys: String, CodingKey { case error, reason, challenge }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(error, forKey: .error)
         try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(challenge, forKey: .challenge)
     }
 }
 

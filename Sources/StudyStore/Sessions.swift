@@ -83,6 +83,36 @@ extension StudyDatabase {
     /// Events one session may record; later ones are refused.
     public static let maxEventsPerSession = 200
 
+    /// The session `start` may resume, marked seen now: the participant's own when the request carries its
+    /// token or the key of the browser that started it, or (without a participant id) the session with
+    /// `start.resumeToken`; nil when there is none to resume (the caller then starts one, or learns of a
+    /// conflict, through `startSession`). Never creates anything, so it is never rate-limited.
+    public func resumeSession(_ start: SessionStart, now: Date) async throws -> SessionSnapshot? {
+        guard start.resumeToken != nil || start.browserKey != nil else { return nil }
+        let id = try start.participantID.map(Self.validateParticipantID)
+        return try await pool.write { db in
+            let existing: [SessionRecord]
+            if let id {
+                existing = try Self.sessions(db, participantKey: ParticipantIdentifier.comparisonKey(id))
+            } else if let token = start.resumeToken {
+                existing = try SessionRecord.fetchOne(db, key: token).map { [$0] } ?? []
+            } else {
+                existing = []
+            }
+            guard var session = existing.first(where: { Self.resumes(start, $0) }) else { return nil }
+            session.lastSeenAt = now
+            try session.update(db, columns: ["last_seen_at"])
+            return try Self.resumedSnapshot(db, session)
+        }
+    }
+
+    /// Whether `start` carries `session`'s token or the key of the browser that started it.
+    static func resumes(_ start: SessionStart, _ session: SessionRecord) -> Bool {
+        let byToken = start.resumeToken.map { SecretComparison.equal($0, session.token) } ?? false
+        let byBrowser = zip(start.browserKey, session.browserKey).map { SecretComparison.equal($0, $1) } ?? false
+        return byToken || byBrowser
+    }
+
     /// Returns the participant's session if they have one and `start.resumeToken` is its token (resumed);
     /// refuses (`participantHasSession`) if they have one and the token is missing or another; else hands
     /// out a sequence of `sequences` (the manifest's design, in order) and records participant, session and
@@ -95,19 +125,17 @@ extension StudyDatabase {
         if let id = start.participantID { normalized.participantID = try Self.validateParticipantID(id) }
         let start = normalized
         return try await pool.write { db in
-            if let id = start.participantID,
-                let existing = try SessionRecord.filter(SessionRecord.Columns.participant == id).fetchOne(db)
-            {
-                let byToken = start.resumeToken.map { SecretComparison.equal($0, existing.token) } ?? false
-                let byBrowser = zip(start.browserKey, existing.browserKey).map { SecretComparison.equal($0, $1) } ?? false
-                guard byToken || byBrowser else { throw StudyStoreError.participantHasSession }
-                var session = existing
-                session.lastSeenAt = now
-                try session.update(db, columns: ["last_seen_at"])
-                return try Self.resumedSnapshot(db, session)
-            }
-            if let id = start.participantID, try ParticipantRecord.fetchOne(db, key: id) != nil {
-                throw StudyStoreError.participantHasSession
+            let key = start.participantID.map(ParticipantIdentifier.comparisonKey)
+            if let key {
+                let existing = try Self.sessions(db, participantKey: key)
+                if var session = existing.first(where: { Self.resumes(start, $0) }) {
+                    session.lastSeenAt = now
+                    try session.update(db, columns: ["last_seen_at"])
+                    return try Self.resumedSnapshot(db, session)
+                }
+                // Another spelling of a recorded id is the same person (`ParticipantIdentifier.comparisonKey`).
+                let known = try ParticipantRecord.filter(Column("comparison_key") == key).fetchCount(db)
+                if !existing.isEmpty || known > 0 { throw StudyStoreError.participantHasSession }
             }
             let taken = try Self.takenCounts(db, activeSince: now.addingTimeInterval(-abandonAfter))
             let candidates = sequences.map {
@@ -118,7 +146,8 @@ extension StudyDatabase {
                 id: start.participantID ?? identity.generatedParticipantID,
                 source: start.participantID == nil ? "generated" : start.source,
                 prolificStudyID: start.prolificStudyID, prolificSessionID: start.prolificSessionID,
-                userAgent: start.userAgent, createdAt: now)
+                userAgent: start.userAgent, createdAt: now,
+                comparisonKey: ParticipantIdentifier.comparisonKey(start.participantID ?? identity.generatedParticipantID))
             try participant.insert(db)
             let session = SessionRecord(
                 token: identity.token, participant: participant.id, sequence: chosen.sequence, task: chosen.task,
@@ -210,6 +239,17 @@ extension StudyDatabase {
         return try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM event WHERE session = ? AND kind = 'consent_declined')"),
             arguments: [session.token]) ?? false
+    }
+
+    /// The sessions of every participant whose id has comparison key `key`, oldest first (one, except for
+    /// ids recorded before ids were compared by key).
+    static func sessions(_ db: Database, participantKey key: String) throws -> [SessionRecord] {
+        try SessionRecord.fetchAll(
+            db,
+            sql: """
+                SELECT session.* FROM session JOIN participant ON participant.id = session.participant
+                WHERE participant.comparison_key = ? ORDER BY session.started_at, session.token
+                """, arguments: [key])
     }
 
     static func answered(_ db: Database, token: String) throws -> [Int] {

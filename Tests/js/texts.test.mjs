@@ -26,6 +26,7 @@ test('texts with values are written as before', () => {
   assert.equal(TEXTS.practiceFeedback('left', 'right'), 'Not correct. The real photo was the right image.');
   assert.equal(TEXTS.completionRefused('gone'), 'The study server refused to complete this session (gone).');
   assert.equal(TEXTS.serverAnswered('busy'), 'The study server answered: busy');
+  assert.match(TEXTS.waitingForPlace, /waiting for a place/);
 });
 
 test('image alternatives say nothing about where an image comes from', () => {
