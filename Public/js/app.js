@@ -255,10 +255,10 @@ class Study {
     }
   }
 
-  showSaving({ pending, waiting }) {
+  showSaving({ pending, waiting, paused }) {
     const line = $('[data-part="saving"]');
     if (pending > 0 && (waiting || this.finishing)) {
-      line.textContent = waiting
+      line.textContent = paused ? TEXTS.savingPaused(pending) : waiting
         ? TEXTS.savingWaiting(pending)
         : TEXTS.saving;
     } else {

@@ -57,6 +57,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay open without a request after a response.")
     var idleTimeout = ConnectionLimits.defaults.idleTimeout
 
+    @Option(help: "New sessions wait (507) while the database's disk has fewer free MiB than this; answers go on.")
+    var minFreeMB = 64
+
+    @Option(help: "Seconds between truncating checkpoints that keep the database's WAL small.")
+    var checkpointSeconds = 30.0
+
     @Flag(help: "Behind a reverse proxy on this host: count clients by the last X-Forwarded-For address.")
     var trustForwardedFor = false
 
@@ -79,6 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard [headerTimeout, bodyTimeout, idleTimeout].allSatisfy({ $0 > 0 && $0 <= 86_400 }) else {
             throw ValidationError("--header-timeout, --body-timeout and --idle-timeout must be 0-86400 seconds (more than 0)")
         }
+        guard minFreeMB >= 0, checkpointSeconds > 0, checkpointSeconds <= 86_400 else {
+            throw ValidationError("--min-free-mb must be 0 or more and --checkpoint-seconds 0-86400 (more than 0)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
     }
 
@@ -99,6 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
         configured.connections = ConnectionLimits(
             maxConnections: maxConnections, maxConnectionsPerClient: maxConnectionsPerClient, headerTimeout: headerTimeout,
             bodyTimeout: bodyTimeout, idleTimeout: idleTimeout)
+        configured.minFreeBytesForNewSessions = Int64(minFreeMB) * 1024 * 1024
+        configured.checkpointInterval = checkpointSeconds
         let settings = configured
         let server: StudyHTTPServer
         do {

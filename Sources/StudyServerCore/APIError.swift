@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import StudyStore
 
 /// An error answered as `{"error": "<message>"}` with its status.
 public struct APIError: HTTPResponseError, CustomStringConvertible {
@@ -37,6 +38,14 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     }
 
     static func notFound(_ what: String) -> APIError { APIError(.notFound, what) }
+    /// The database's disk is full: nothing was recorded; the browser keeps what it sent and retries.
+    static let storageFull = APIError(
+        .insufficientStorage, "the study server's disk is full: nothing was saved; the page keeps it and retries",
+        reason: "storage_full", retryAfter: 15)
+    /// The disk is nearly full: answers of running sessions go on, new sessions wait.
+    static let storageLow = APIError(
+        .insufficientStorage, "the study is paused for new participants: the server is short of disk space; try again later",
+        reason: "storage_low", retryAfter: 60)
     static let unknownSession = APIError(.notFound, "unknown session: start a new one with POST /api/sessions")
 }
 
@@ -62,6 +71,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return error.jsonResponse
+        } catch let error where StudyDatabase.isStorageFull(error) {
+            context.logger.error("the database's disk is full", metadata: ["path": "\(LogRedaction.path(request.uri.path))"])
+            return APIError.storageFull.jsonResponse
         } catch let error as HTTPResponseError {
             let message: String
             switch error.status {
@@ -83,4 +95,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: .internalServerError)
         }
     }
+}
+
+extension HTTPResponse.Status {
+    /// 507: the server cannot store what the request needs stored (RFC 4918).
+    static let insufficientStorage = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
 }

@@ -13,6 +13,8 @@ struct ParticipantAPI: Sendable {
     let limiter: SessionCreationLimiter
     let trustForwardedFor: Bool
     let abandonAfter: TimeInterval
+    /// New sessions wait while the disk has less free (`ServerSettings.minFreeBytesForNewSessions`).
+    let minFreeBytesForNewSessions: Int64
     let now: @Sendable () -> Date
 
     var study: StudyDefinition { catalog.manifest.definition }
@@ -60,6 +62,7 @@ struct ParticipantAPI: Sendable {
         if let snapshot = try await database.resumeSession(start, now: now()) {
             return JSONBody.response(try payload(snapshot), status: .ok)
         }
+        if let free = database.storageStatus().freeBytes, free < minFreeBytesForNewSessions { throw APIError.storageLow }
         if case .priced(let wait, let challenge) = await limiter.acquire(client: client, proof: body.admissionProof, now: now()) {
             throw APIError(
                 .tooManyRequests,
@@ -158,7 +161,9 @@ struct ParticipantAPI: Sendable {
         case .sessionComplete: throw APIError(.conflict, "the session is complete: no more events are recorded", reason: "session_complete")
         case .tooMany:
             throw APIError(
-                .tooManyRequests, "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events",
+                .tooManyRequests,
+                "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events or "
+                    + "\(StudyDatabase.maxEventBytesPerSession) bytes of events",
                 reason: "event_limit")
         }
     }

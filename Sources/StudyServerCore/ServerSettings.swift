@@ -23,6 +23,11 @@ public struct ServerSettings: Sendable {
     /// (about 2^bits SHA-256 hashes in the browser; the price rises with the flood); 0: refused with
     /// Retry-After only.
     public var challengeBits = ServerSettings.defaultChallengeBits
+    /// New sessions are refused (507, `storage_low`) while the database's disk has less free than this;
+    /// answers go on until the disk is actually full.
+    public var minFreeBytesForNewSessions: Int64 = 64 * 1024 * 1024
+    /// Seconds between truncating checkpoints of the WAL (`StorageMaintenance`).
+    public var checkpointInterval: TimeInterval = 30
     /// Connection caps and timeouts (`ConnectionGuard`).
     public var connections = ConnectionLimits.defaults
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).

@@ -49,7 +49,8 @@ public struct StudyHTTPServer: Sendable {
                     perClientPerMinute: settings.sessionsPerClientPerMinute,
                     overallPerMinute: settings.sessionsPerMinute, perPrefixPerMinute: settings.sessionsPerNetworkPerMinute,
                     challengeBits: settings.challengeBits)),
-            trustForwardedFor: settings.trustForwardedFor, abandonAfter: abandonAfter, now: settings.now
+            trustForwardedFor: settings.trustForwardedFor, abandonAfter: abandonAfter,
+            minFreeBytesForNewSessions: settings.minFreeBytesForNewSessions, now: settings.now
         )
         .addRoutes(to: router)
         AdminAPI(
@@ -67,6 +68,7 @@ public struct StudyHTTPServer: Sendable {
             router: makeRouter(),
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(counter: counter)])),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            services: [StorageMaintenance(database: database, interval: settings.checkpointInterval, logger: logger)],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

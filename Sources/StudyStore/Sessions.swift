@@ -82,6 +82,9 @@ public enum CompletionOutcome: Sendable, Equatable {
 extension StudyDatabase {
     /// Events one session may record; later ones are refused.
     public static let maxEventsPerSession = 200
+    /// Bytes of event kinds and details one session may record (about 320 bytes an event on average);
+    /// later events are refused, so a session's events stay small whatever their count.
+    public static let maxEventBytesPerSession = 64 * 1024
 
     /// The session `start` may resume, marked seen now: the participant's own when the request carries its
     /// token or the key of the browser that started it, or (without a participant id) the session with
@@ -195,13 +198,22 @@ extension StudyDatabase {
         }
     }
 
-    /// Records an event for a session that is not complete and has fewer than `maxEventsPerSession` events.
+    /// Records an event for a session that is not complete, has fewer than `maxEventsPerSession` events and
+    /// stays within `maxEventBytesPerSession` with this one.
     public func recordEvent(token: String, kind: String, detail: String?, now: Date) async throws -> EventOutcome {
         try await pool.write { db in
             guard var session = try SessionRecord.fetchOne(db, key: token) else { return .unknownSession }
             if session.completedAt != nil { return .sessionComplete }
-            let count = try EventRecord.filter(EventRecord.Columns.session == token).fetchCount(db)
-            if count >= Self.maxEventsPerSession { return .tooMany }
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS count, COALESCE(SUM(LENGTH(CAST(kind AS BLOB)) + COALESCE(LENGTH(CAST(detail AS BLOB)), 0)), 0) AS bytes
+                    FROM event WHERE session = ?
+                    """, arguments: [token])
+            let count: Int = row?["count"] ?? 0
+            let bytes: Int = row?["bytes"] ?? 0
+            let adding = kind.utf8.count + (detail?.utf8.count ?? 0)
+            if count >= Self.maxEventsPerSession || bytes + adding > Self.maxEventBytesPerSession { return .tooMany }
             var event = EventRecord(id: nil, session: token, kind: kind, detail: detail, receivedAt: now)
             try event.insert(db)
             session.lastSeenAt = now
