@@ -55,6 +55,7 @@ actor SessionCreationLimiter {
     private var overallDebt: Bucket?
     /// Solved challenges, until they expire: each admits once.
     private var spent: [String: Date] = [:]
+    private var lastPruned = Date.distantPast
     /// Buckets kept at most per table; full ones are forgotten first.
     private let maxClients = 100_000
 
@@ -108,7 +109,11 @@ actor SessionCreationLimiter {
     }
 
     private func redeem(_ proof: AdmissionChallenge.Proof, prefix: String, now: Date) -> Bool {
-        spent = spent.filter { $0.value > now }
+        // Expired ones go every so often, not on every request (a flood may have spent many).
+        if now.timeIntervalSince(lastPruned) > 10 || now < lastPruned {
+            spent = spent.filter { $0.value > now }
+            lastPruned = now
+        }
         guard spent[proof.challenge] == nil, let expiry = challenges.verify(proof, scope: prefix, now: now) else { return false }
         spent[proof.challenge] = expiry
         return true
