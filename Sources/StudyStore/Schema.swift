@@ -121,6 +121,8 @@ enum Schema {
                     arguments: [ParticipantIdentifier.comparisonKey(id), id])
             }
             try db.create(index: "participant_on_comparison_key", on: "participant", columns: ["comparison_key"])
+            // A browser without a participant id resumes by its key too (`resumeSession`).
+            try db.create(index: "session_on_browser_key", on: "session", columns: ["browser_key"])
         }
         return migrator
     }

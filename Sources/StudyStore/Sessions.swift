@@ -88,7 +88,8 @@ extension StudyDatabase {
 
     /// The session `start` may resume, marked seen now: the participant's own when the request carries its
     /// token or the key of the browser that started it, or (without a participant id) the session with
-    /// `start.resumeToken`; nil when there is none to resume (the caller then starts one, or learns of a
+    /// `start.resumeToken`, else the latest one that browser started without an id; nil when there is none
+    /// to resume (the caller then starts one, or learns of a
     /// conflict, through `startSession`). Never creates anything, so it is never rate-limited.
     public func resumeSession(_ start: SessionStart, now: Date) async throws -> SessionSnapshot? {
         guard start.resumeToken != nil || start.browserKey != nil else { return nil }
@@ -97,10 +98,20 @@ extension StudyDatabase {
             let existing: [SessionRecord]
             if let id {
                 existing = try Self.sessions(db, participantKey: ParticipantIdentifier.comparisonKey(id))
-            } else if let token = start.resumeToken {
-                existing = try SessionRecord.fetchOne(db, key: token).map { [$0] } ?? []
             } else {
-                existing = []
+                // Without a participant id: the session of this token, else the latest one this browser
+                // started without an id.
+                existing =
+                    try start.resumeToken.flatMap { try SessionRecord.fetchOne(db, key: $0) }.map { [$0] }
+                    ?? start.browserKey.map { key in
+                        try SessionRecord.fetchAll(
+                            db,
+                            sql: """
+                                SELECT session.* FROM session JOIN participant ON participant.id = session.participant
+                                WHERE session.browser_key = ? AND participant.source = 'generated'
+                                ORDER BY session.started_at DESC LIMIT 1
+                                """, arguments: [key])
+                    } ?? []
             }
             guard var session = existing.first(where: { Self.resumes(start, $0) }) else { return nil }
             session.lastSeenAt = now

@@ -92,6 +92,26 @@ final class AdmissionTests: XCTestCase {
         try await server.stop()
     }
 
+    func testABrowserWithoutAnIDResumesByItsKeyWithoutALimit() async throws {
+        let study = try TestStudy()
+        defer { study.remove() }
+        let server = try await RunningServer.start(study, sessionsPerClientPerMinute: 1, sessionsPerMinute: 1) { $0.challengeBits = 0 }
+        let key = "browser-key-anonymous-0001"
+        let first = try await Participant.start(server.client, body: ["browser_key": key], expectStatus: 201)
+        // The reply with the token was lost: the same browser asks again with its key alone, past the limit.
+        for _ in 0..<3 {
+            let again = try await Participant.start(server.client, body: ["browser_key": key], expectStatus: 200)
+            XCTAssertEqual(again.token, first.token)
+        }
+        let other = try await server.client.post("/api/sessions", json: ["browser_key": "browser-key-anonymous-0002"])
+        XCTAssertEqual(other.status, 429, "another browser's new session is limited")
+        let bare = try await server.client.post("/api/sessions", json: [:])
+        XCTAssertEqual(bare.status, 429)
+        let sessionCount = try await server.server.database.sessions().count
+        XCTAssertEqual(sessionCount, 1)
+        try await server.stop()
+    }
+
     func testAChallengeAdmitsOnceOnlyFromItsNetworkAndThePriceRisesWithTheFlood() async throws {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let limiter = SessionCreationLimiter(
