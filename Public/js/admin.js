@@ -1,7 +1,7 @@
 // The researcher's live dashboard: asks for the admin token (kept in sessionStorage for this tab only),
 // then polls GET /api/admin/live with `Authorization: Bearer <token>` and redraws the tables.
 
-import { cellMatrix, formatInterval, formatPercent, sessionRows, taskLabel } from './live-view.js';
+import { cellMatrix, formatInterval, formatPercent, sessionRows, storageLine, taskLabel } from './live-view.js';
 
 const TOKEN_KEY = 'studyserver.admin_token';
 const POLL_MS = 2000;
@@ -59,6 +59,8 @@ function render(live) {
     [...sessionRows(live).map((r) => [{ text: taskName(r.task), className: 'text' }, String(r.planned ?? '-'), String(r.active),
       String(r.complete), String(r.declined), String(r.screenRefused), String(r.droppedOut), `${r.handedOut} of ${r.sequences}`,
       String(r.answers)])]);
+
+  $('[data-part="storage"]').textContent = storageLine(live.storage);
 
   const level = Math.round(live.interval.level * 100);
   $('[data-part="interval-note"]').textContent = `Primary ${level}% interval (${live.interval.method}, `

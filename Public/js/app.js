@@ -3,6 +3,7 @@
 // It knows the session's trials only as opaque image URLs and sides; which image is which is the server's business.
 // Importing it runs nothing: `start()` (called by main.js) does.
 
+import { challengeOf, solveChallenge } from './admission.js';
 import * as api from './api.js';
 import { AnswerQueue, newAnswerKey } from './answer-queue.js';
 import { answerFrom } from './contract.js';
@@ -136,7 +137,8 @@ function forgetToken() {
 }
 
 /**
- * Retries `operation` while it fails for network reasons or overload, showing `waitingText` meanwhile.
+ * Retries `operation` while it fails for network reasons or overload, showing `waitingText` meanwhile (a text,
+ * or a function of the failure giving one).
  * A 429 waits as long as the server's Retry-After says, at most MAX_RATE_LIMIT_RETRIES times.
  */
 function withRetry(operation, waitingText) {
@@ -145,7 +147,10 @@ function withRetry(operation, waitingText) {
     maxMs: MAX_RETRY_MS,
     minRetryAfterMs: MIN_RETRY_AFTER_MS,
     maxRateLimited: MAX_RATE_LIMIT_RETRIES,
-    onWait: () => { if (waitingText) showLoading(waitingText); },
+    onWait: (error) => {
+      const text = typeof waitingText === 'function' ? waitingText(error) : waitingText;
+      if (text) showLoading(text);
+    },
   });
 }
 
@@ -202,10 +207,19 @@ async function openSession() {
     }
     // Only the browser that started a session holds its token: resuming by participant id needs it.
     const key = browserKey();
-    return api.createSession({
-      ...fields, ...windowInfo(), ...(stored ? { resume_token: stored } : {}), ...(key ? { browser_key: key } : {}),
+    const create = (solved = {}) => api.createSession({
+      ...fields, ...windowInfo(), ...(stored ? { resume_token: stored } : {}), ...(key ? { browser_key: key } : {}), ...solved,
     });
-  }, TEXTS.connecting);
+    try {
+      return await create();
+    } catch (error) {
+      // Many people are starting at once: this browser works for its place (admission.js) and asks again.
+      const challenge = challengeOf(error);
+      if (!challenge) throw error;
+      showLoading(TEXTS.waitingForPlace);
+      return create({ challenge: challenge.challenge, proof: await solveChallenge(challenge) });
+    }
+  }, (error) => (error && error.status === 429 ? TEXTS.waitingForPlace : TEXTS.connecting));
 }
 
 class Study {
@@ -241,10 +255,10 @@ class Study {
     }
   }
 
-  showSaving({ pending, waiting }) {
+  showSaving({ pending, waiting, paused }) {
     const line = $('[data-part="saving"]');
     if (pending > 0 && (waiting || this.finishing)) {
-      line.textContent = waiting
+      line.textContent = paused ? TEXTS.savingPaused(pending) : waiting
         ? TEXTS.savingWaiting(pending)
         : TEXTS.saving;
     } else {

@@ -46,3 +46,20 @@ export function cellMatrix(live) {
     return { task, models, rows };
   });
 }
+
+/** Bytes as "812 KiB", "1.4 GiB". */
+export function formatBytes(bytes) {
+  if (bytes === null || bytes === undefined) return 'unknown';
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** The storage line of the dashboard: free space on the database's disk, database and WAL sizes. */
+export function storageLine(storage) {
+  if (!storage) return '';
+  return `Disk: ${formatBytes(storage.free_bytes)} free. Database ${formatBytes(storage.database_bytes)}, `
+    + `write-ahead log ${formatBytes(storage.wal_bytes)}.`;
+}

@@ -6,8 +6,12 @@
 
 export const TEXTS = {
   connecting: 'Connecting to the study server…',
+  waitingForPlace: 'Many people are starting this study right now. Please keep this page open: you are '
+    + 'waiting for a place, and the study starts by itself (usually within a minute).',
   saving: 'Saving your answers…',
   savingWaiting: (pending) => `Saving your answers… (${pending} waiting for the connection)`,
+  savingPaused: (pending) => `Paused, retrying: the study server cannot save answers right now. Your ${pending === 1
+    ? 'answer is' : `${pending} answers are`} kept in this browser and sent automatically; please keep this page open.`,
   waitingForConnection: 'Waiting for the connection…',
   keysSeparator: ' or ',
   imageAlts: {

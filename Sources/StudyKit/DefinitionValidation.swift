@@ -82,6 +82,12 @@ enum DefinitionValidation {
         try require(
             d.assignment.abandonAfterMinutes > 0, "assignment.abandon_after_minutes",
             "abandon_after_minutes is \(d.assignment.abandonAfterMinutes)", "use a positive number of minutes, e.g. 30")
+        if let pattern = d.assignment.participantIDPattern {
+            try require(
+                ParticipantIdentifier.idPattern(pattern) != nil, "assignment.participant_id_pattern",
+                "participant_id_pattern `\(pattern)` is not a regular expression",
+                "use a regular expression the whole id must match, e.g. '[0-9a-f]{24}' for Prolific ids")
+        }
     }
 
     private static func validateDisplay(_ file: StudyDefinitionFile) throws {

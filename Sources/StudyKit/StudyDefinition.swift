@@ -414,13 +414,23 @@ public struct CompletionSpec: Codable, Sendable, Equatable {
 public struct AssignmentSpec: Codable, Sendable, Equatable {
     /// A sequence handed out and idle this long is handed out again.
     public var abandonAfterMinutes: Double
+    /// A regular expression every participant id (`pid`, PROLIFIC_PID) must match as a whole, e.g.
+    /// `[0-9a-f]{24}` for Prolific ids; nil: any id within `ParticipantIdentifier`'s rule.
+    public var participantIDPattern: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case abandonAfterMinutes = "abandon_after_minutes" }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case abandonAfterMinutes = "abandon_after_minutes"
+        case participantIDPattern = "participant_id_pattern"
+    }
 
-    public init(abandonAfterMinutes: Double = 30) { self.abandonAfterMinutes = abandonAfterMinutes }
+    public init(abandonAfterMinutes: Double = 30, participantIDPattern: String? = nil) {
+        self.abandonAfterMinutes = abandonAfterMinutes
+        self.participantIDPattern = participantIDPattern
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         abandonAfterMinutes = try c.decodeIfPresent(Double.self, forKey: .abandonAfterMinutes) ?? 30
+        participantIDPattern = try c.decodeIfPresent(String.self, forKey: .participantIDPattern)
     }
 }

@@ -66,7 +66,8 @@ struct AdminLiveAPI: Sendable {
             interval: .init(
                 method: settings.primaryMethod.rawValue, level: settings.level,
                 bootstrapSamples: settings.bootstrapSamples),
-            foolRates: rates, notes: report.notes, warnings: Self.recruitingWarnings(progress: progress.tasks, cells: cells))
+            foolRates: rates, notes: report.notes, warnings: Self.recruitingWarnings(progress: progress.tasks, cells: cells),
+            storage: database.storageStatus())
     }
 
     /// Main trials that count after the study's exclusions, per cell: what the report will analyse.
@@ -201,9 +202,11 @@ struct LiveSnapshot: Encodable, Sendable {
     var foolRates: [FoolRate]
     var notes: [String]
     var warnings: [String]
+    /// The database's disk: free bytes and the sizes of the database and its WAL.
+    var storage: StorageStatus
 
     enum CodingKeys: String, CodingKey {
-        case study, tasks, sessions, progress, cells, answers, flagged, interval, notes, warnings
+        case study, tasks, sessions, progress, cells, answers, flagged, interval, notes, warnings, storage
         case generatedAt = "generated_at"
         case foolRates = "fool_rates"
     }
@@ -222,5 +225,6 @@ struct LiveSnapshot: Encodable, Sendable {
         try c.encode(foolRates, forKey: .foolRates)
         try c.encode(notes, forKey: .notes)
         try c.encode(warnings, forKey: .warnings)
+        try c.encode(storage, forKey: .storage)
     }
 }

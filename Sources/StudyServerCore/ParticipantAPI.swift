@@ -13,6 +13,8 @@ struct ParticipantAPI: Sendable {
     let limiter: SessionCreationLimiter
     let trustForwardedFor: Bool
     let abandonAfter: TimeInterval
+    /// New sessions wait while the disk has less free (`ServerSettings.minFreeBytesForNewSessions`).
+    let minFreeBytesForNewSessions: Int64
     let now: @Sendable () -> Date
 
     var study: StudyDefinition { catalog.manifest.definition }
@@ -38,24 +40,36 @@ struct ParticipantAPI: Sendable {
 
     /// Starts a session, or resumes the participant's own when the body carries its token (`resume_token`)
     /// or the key of the browser that started it (`browser_key`); a participant id alone never resumes.
-    /// New sessions are rate-limited.
+    /// New sessions are admitted by `SessionCreationLimiter`.
     func startSession(_ request: Request, client: String) async throws -> Response {
         let body = try JSONBody.decode(SessionRequest.self, from: try await JSONBody.read(request, allowEmpty: true))
         let ids = try body.validated()
+        if let pattern = study.assignment.participantIDPattern {
+            for (name, id) in [("pid", ids.pid), ("prolific_pid", ids.prolificPID)] {
+                guard let id, !ParticipantIdentifier.matches(id, pattern: pattern) else { continue }
+                throw APIError(
+                    .badRequest, "field '\(name)' is not a participant id of this study: it must match \(pattern)",
+                    reason: "participant_id_pattern")
+            }
+        }
         let start = SessionStart(
             participantID: ids.prolificPID ?? ids.pid, source: ids.prolificPID != nil ? "prolific" : "pid",
             prolificStudyID: ids.studyID, prolificSessionID: ids.sessionID,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
             windowW: body.windowW.map { Int($0) }, windowH: body.windowH.map { Int($0) }, dpr: body.dpr,
             resumeToken: body.resumeToken, browserKey: body.browserKey)
-        if let resumeToken = body.resumeToken, start.participantID == nil {
-            // A browser without a participant id resumes by its token alone.
-            if let snapshot = try await database.touchSession(token: resumeToken, now: now()) {
-                return JSONBody.response(try payload(snapshot), status: .ok)
-            }
+        // A resume is never limited, priced or refused for capacity: it creates nothing.
+        if let snapshot = try await database.resumeSession(start, now: now()) {
+            return JSONBody.response(try payload(snapshot), status: .ok)
         }
-        if let wait = await limiter.acquire(client: client, now: now()) {
-            throw APIError(.tooManyRequests, "too many new sessions; try again in \(wait) s", reason: "rate_limited", retryAfter: wait)
+        if let free = database.storageStatus().freeBytes, free < minFreeBytesForNewSessions { throw APIError.storageLow }
+        if case .priced(let wait, let challenge) = await limiter.acquire(client: client, proof: body.admissionProof, now: now()) {
+            throw APIError(
+                .tooManyRequests,
+                challenge == nil
+                    ? "too many new sessions; try again in \(wait) s"
+                    : "many new sessions at once; try again in \(wait) s, or at once with the challenge solved",
+                reason: "rate_limited", retryAfter: wait, challenge: challenge)
         }
         let snapshot: SessionSnapshot
         do {
@@ -147,7 +161,9 @@ struct ParticipantAPI: Sendable {
         case .sessionComplete: throw APIError(.conflict, "the session is complete: no more events are recorded", reason: "session_complete")
         case .tooMany:
             throw APIError(
-                .tooManyRequests, "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events",
+                .tooManyRequests,
+                "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events or "
+                    + "\(StudyDatabase.maxEventBytesPerSession) bytes of events",
                 reason: "event_limit")
         }
     }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { cellMatrix, formatInterval, formatPercent, sessionRows, taskLabel } from '../../Public/js/live-view.js';
+import {
+  cellMatrix, formatBytes, formatInterval, formatPercent, sessionRows, storageLine, taskLabel,
+} from '../../Public/js/live-view.js';
 
 test('intervals say why they are missing', () => {
   assert.equal(formatPercent(0.4123), '41.2%');
@@ -49,4 +51,14 @@ test('cells count what survives the exclusions; sessions split the abandoned; ta
   assert.deepEqual([row.declined, row.screenRefused, row.droppedOut], [1, 2, 1]);
   assert.equal(taskLabel(live, 't1'), 'Task 1 (with input)');
   assert.equal(taskLabel(live, 'other'), 'other');
+});
+
+test('the storage line gives free space and file sizes in readable units', () => {
+  assert.equal(formatBytes(512), '512 bytes');
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(200 * 1024 * 1024), '200 MiB');
+  assert.equal(formatBytes(null), 'unknown');
+  assert.equal(storageLine({ free_bytes: 3 * 1024 ** 3, database_bytes: 10 * 1024 * 1024, wal_bytes: 0 }),
+    'Disk: 3.0 GiB free. Database 10 MiB, write-ahead log 0 bytes.');
+  assert.equal(storageLine(undefined), '');
 });

@@ -26,6 +26,9 @@ test('texts with values are written as before', () => {
   assert.equal(TEXTS.practiceFeedback('left', 'right'), 'Not correct. The real photo was the right image.');
   assert.equal(TEXTS.completionRefused('gone'), 'The study server refused to complete this session (gone).');
   assert.equal(TEXTS.serverAnswered('busy'), 'The study server answered: busy');
+  assert.match(TEXTS.waitingForPlace, /waiting for a place/);
+  assert.match(TEXTS.savingPaused(1), /^Paused, retrying: .* Your answer is kept in this browser/);
+  assert.match(TEXTS.savingPaused(3), /Your 3 answers are kept/);
 });
 
 test('image alternatives say nothing about where an image comes from', () => {

@@ -77,7 +77,7 @@ struct TestStudy {
     let manifest: Manifest
     var databasePath: String { root.appendingPathComponent("responses.sqlite").path }
 
-    init(sequencesPerTask: Int = 3, completionCode: String? = nil, redirectURL: String? = nil) throws {
+    init(sequencesPerTask: Int = 3, completionCode: String? = nil, redirectURL: String? = nil, assignment: [String: Any]? = nil) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("studyserver-test-\(UUID().uuidString)")
         buildFolder = root.appendingPathComponent("build")
         publicFolder = root.appendingPathComponent("public")
@@ -136,6 +136,7 @@ struct TestStudy {
         if let completionCode { completion["code"] = completionCode }
         if let redirectURL { completion["redirect_url"] = redirectURL }
         definitionJSON["completion"] = completion
+        if let assignment { definitionJSON["assignment"] = assignment }
         let definition = try JSONDecoder().decode(
             StudyDefinition.self, from: try JSONSerialization.data(withJSONObject: definitionJSON))
         manifest = Manifest(
