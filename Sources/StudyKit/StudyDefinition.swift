@@ -276,6 +276,10 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
     public var oneSidedMinTrials: Int
     /// `focus_lost`: raised when focus or visibility was lost in at least this many trials.
     public var maxFocusLosses: Int
+    /// `implausible_fool_rate_high` / `_low`: each participant's fool count is tested against the other
+    /// participants' rates, two-sided, with Benjamini-Hochberg false discovery control at this q
+    /// (nil: no screening).
+    public var foolRateFDR: Double?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case minCatchAccuracy = "min_catch_accuracy"
@@ -286,15 +290,20 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         case oneSidedShare = "one_sided_share"
         case oneSidedMinTrials = "one_sided_min_trials"
         case maxFocusLosses = "max_focus_losses"
+        case foolRateFDR = "fool_rate_fdr"
     }
 
-    public static let defaultExcludeFlags: [ParticipantFlag] = [.earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided]
+    public static let defaultExcludeFlags: [ParticipantFlag] = [
+        .earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided, .implausibleFoolRateHigh, .implausibleFoolRateLow,
+    ]
+    public static let defaultFoolRateFDR = 0.05
 
     public init(
         minCatchAccuracy: Double? = 0.75, dropFlaggedExposures: Bool = true,
         minResponseMs: Double? = 150, requireComplete: Bool = false,
         excludeFlags: [ParticipantFlag] = ExclusionRules.defaultExcludeFlags,
-        oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3
+        oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3,
+        foolRateFDR: Double? = ExclusionRules.defaultFoolRateFDR
     ) {
         self.minCatchAccuracy = minCatchAccuracy
         self.dropFlaggedExposures = dropFlaggedExposures
@@ -304,6 +313,7 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         self.oneSidedShare = oneSidedShare
         self.oneSidedMinTrials = oneSidedMinTrials
         self.maxFocusLosses = maxFocusLosses
+        self.foolRateFDR = foolRateFDR
     }
 
     public init(from decoder: any Decoder) throws {
@@ -317,6 +327,7 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         oneSidedShare = try c.decodeIfPresent(Double.self, forKey: .oneSidedShare) ?? d.oneSidedShare
         oneSidedMinTrials = try c.decodeIfPresent(Int.self, forKey: .oneSidedMinTrials) ?? d.oneSidedMinTrials
         maxFocusLosses = try c.decodeIfPresent(Int.self, forKey: .maxFocusLosses) ?? d.maxFocusLosses
+        foolRateFDR = c.contains(.foolRateFDR) ? try c.decodeIfPresent(Double.self, forKey: .foolRateFDR) : d.foolRateFDR
     }
 
     /// The shortest time a human answer can take after the trial's images were served.

@@ -20,7 +20,7 @@ public struct ParticipantScreen: Codable, Sendable, Equatable {
 }
 
 /// Raises participant flags from answered trials: the server's per-answer timing flags, the session's
-/// pace, the side chosen and the lost-focus trials. Pure; the server stores its result at completion and
+/// pace, the side chosen, the lost-focus trials, and (over the whole crowd, `ChoiceScreening`) the fool rate. Pure; the server stores its result at completion and
 /// the report recomputes it for every participant.
 public enum ParticipantScreening {
     /// Every participant with at least one non-practice answer, flagged or not, sorted by id.
@@ -32,12 +32,16 @@ public enum ParticipantScreening {
         var byParticipant: [String: [AnsweredTrial]] = [:]
         for trial in trials where trial.kind != .practice { byParticipant[trial.participant, default: []].append(trial) }
         let catchFailed = Dictionary(catchAccuracy.map { ($0.participant, $0) }, uniquingKeysWith: { a, _ in a })
+        let choices = rules.foolRateFDR.map { q in
+            Dictionary(ChoiceScreening.screen(trials, q: q).map { ($0.participant, $0) }, uniquingKeysWith: { a, _ in a })
+        }
         return byParticipant.keys.sorted().map { participant in
             let own = byParticipant[participant] ?? []
             var reasons = flags(own, rules: rules, exposureMs: exposureMs)
             if let accuracy = catchFailed[participant], accuracy.excluded {
                 reasons.append(.init(flag: .catchFailed, detail: "\(accuracy.correct) of \(accuracy.catchTrials) catch trials right"))
             }
+            if let tested = choices?[participant], let flag = tested.flag { reasons.append(.init(flag: flag, detail: tested.detail)) }
             reasons.sort { $0.flag < $1.flag }
             let excluded = reasons.contains { rules.excludeFlags.contains($0.flag) || $0.flag == .catchFailed }
             return ParticipantScreen(

@@ -134,6 +134,7 @@ public enum ReportHTML {
                     + "<td>\(row.trials)</td><td>\(raw.rateWithPrimaryInterval)</td><td>\(raw.trials)</td></tr>")
         }
         h.append("</table>")
+        h.append(screeningSection(report))
         h.append("<h2>Catch-trial accuracy per participant</h2>")
         if report.catchAccuracy.isEmpty {
             h.append("<p>No participants yet.</p>")

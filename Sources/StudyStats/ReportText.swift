@@ -108,6 +108,7 @@ public enum ReportText {
             wt.append([row.task, row.label, row.rateWithPrimaryInterval, "\(row.trials)", raw.rateWithPrimaryInterval, "\(raw.trials)"])
         }
         out.append(contentsOf: TextTable.render(wt, left: [0, 1]))
+        out.append(contentsOf: screeningLines(report))
 
         let withCatch = report.catchAccuracy.filter { $0.catchTrials > 0 }
         out.append("")
