@@ -75,6 +75,9 @@ enum DefinitionValidation {
                 "use a false discovery rate above 0 and below 1, e.g. 0.05, or null for no screening")
         }
         try require(
+            d.exclusions.foolRateSD >= 0 && d.exclusions.foolRateSD <= 5, "exclusions.fool_rate_sd",
+            "fool_rate_sd is \(d.exclusions.foolRateSD)", "use a standard deviation on the logit scale between 0 and 5, e.g. 1")
+        try require(
             d.exclusions.maxFocusLosses >= 1, "exclusions.max_focus_losses",
             "max_focus_losses is \(d.exclusions.maxFocusLosses)", "use 1 or more trials, e.g. 3")
         try require(

@@ -76,7 +76,7 @@ public struct ExclusionRisk: Sendable, Equatable {
                     Rule(
                         rule: "\(name) at fool_rate_fdr \(Self.percent(q))", probability: p,
                         note: "false discovery control across \(participants > 0 ? "\(participants)" : "all") participants\(each); "
-                            + "about q / participants for honest people; 0.2% of a simulated honest crowd (docs/WRITING-A-STUDY.md)",
+                            + "about q / participants for honest people; 0.03% of a simulated honest crowd (docs/WRITING-A-STUDY.md)",
                         warning: p > Self.warningShare))
             } else {
                 out.append(Rule(rule: name, probability: 0, note: "never raised: fool_rate_fdr is null", warning: false))

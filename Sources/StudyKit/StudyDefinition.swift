@@ -280,6 +280,9 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
     /// participants' rates, two-sided, with Benjamini-Hochberg false discovery control at this q
     /// (nil: no screening).
     public var foolRateFDR: Double?
+    /// How far honest participants' fool rates spread, as a standard deviation on the logit scale: the
+    /// screening's allowance for honest differences in skill and images.
+    public var foolRateSD: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case minCatchAccuracy = "min_catch_accuracy"
@@ -291,19 +294,21 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         case oneSidedMinTrials = "one_sided_min_trials"
         case maxFocusLosses = "max_focus_losses"
         case foolRateFDR = "fool_rate_fdr"
+        case foolRateSD = "fool_rate_sd"
     }
 
     public static let defaultExcludeFlags: [ParticipantFlag] = [
         .earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided, .implausibleFoolRateHigh, .implausibleFoolRateLow,
     ]
     public static let defaultFoolRateFDR = 0.05
+    public static let defaultFoolRateSD = 1.0
 
     public init(
         minCatchAccuracy: Double? = 0.75, dropFlaggedExposures: Bool = true,
         minResponseMs: Double? = 150, requireComplete: Bool = false,
         excludeFlags: [ParticipantFlag] = ExclusionRules.defaultExcludeFlags,
         oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3,
-        foolRateFDR: Double? = ExclusionRules.defaultFoolRateFDR
+        foolRateFDR: Double? = ExclusionRules.defaultFoolRateFDR, foolRateSD: Double = ExclusionRules.defaultFoolRateSD
     ) {
         self.minCatchAccuracy = minCatchAccuracy
         self.dropFlaggedExposures = dropFlaggedExposures
@@ -314,6 +319,7 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         self.oneSidedMinTrials = oneSidedMinTrials
         self.maxFocusLosses = maxFocusLosses
         self.foolRateFDR = foolRateFDR
+        self.foolRateSD = foolRateSD
     }
 
     public init(from decoder: any Decoder) throws {
@@ -328,6 +334,7 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         oneSidedMinTrials = try c.decodeIfPresent(Int.self, forKey: .oneSidedMinTrials) ?? d.oneSidedMinTrials
         maxFocusLosses = try c.decodeIfPresent(Int.self, forKey: .maxFocusLosses) ?? d.maxFocusLosses
         foolRateFDR = c.contains(.foolRateFDR) ? try c.decodeIfPresent(Double.self, forKey: .foolRateFDR) : d.foolRateFDR
+        foolRateSD = try c.decodeIfPresent(Double.self, forKey: .foolRateSD) ?? d.foolRateSD
     }
 
     /// The shortest time a human answer can take after the trial's images were served.

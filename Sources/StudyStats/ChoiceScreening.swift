@@ -8,14 +8,16 @@ import StudyKit
 /// For participant i, each main trial t in cell c gets the leave-one-out rate
 /// p_t = (fooled in c by the others + 0.5) / (trials in c by the others + 1). The participant's shift b is
 /// the logit offset that makes sum logistic(logit p_t + b) equal their fool count (kept 0.5 away from 0 and
-/// from all trials, so b is finite); its sampling variance is about 1 / sum p_t (1 - p_t). Honest people
-/// differ in skill and see different images, so honest shifts spread beyond that: the spread s^2 is measured
-/// on the crowd itself (median absolute deviation of the shifts, squared, less the median sampling variance),
-/// robust to forged participants up to half the crowd. z = b / sqrt(s^2 + 1 / sum p_t (1 - p_t)); the
-/// two-sided normal p-values are Benjamini-Hochberg adjusted across participants, and those at or below q are
-/// flagged `implausible_fool_rate_high` or `_low` by the sign of z. The reference crowd is refined: rates and
-/// spread are recomputed without the participants flagged in the previous pass (at most `passes` passes),
-/// so forged participants do not raise the rates they are tested against.
+/// from all trials, so b is finite; trials in a cell nobody else answered do not count); its sampling
+/// variance is about 1 / sum p_t (1 - p_t). Honest people
+/// differ in skill and see different images: the declared `exclusions.fool_rate_sd` (the SD of honest
+/// shifts, logit scale) allows for that, and is declared rather than estimated so that forged participants
+/// cannot widen it. z = b / sqrt(sd^2 + 1 / sum p_t (1 - p_t)); the two-sided normal p-values are
+/// Benjamini-Hochberg adjusted across participants, and those at or below q are flagged
+/// `implausible_fool_rate_high` or `_low` by the sign of z. The reference crowd is refined: the rates are
+/// recomputed without the participants flagged in the previous pass (at most `passes` passes), so forged
+/// participants do not raise the rates they are tested against; participants another rule excludes are
+/// never part of the reference crowd.
 public enum ChoiceScreening {
     static let passes = 5
 
@@ -37,7 +39,11 @@ public enum ChoiceScreening {
     }
 
     /// Every participant with main trials, tested at false discovery rate `q`; sorted by participant.
-    public static func screen(_ trials: [AnsweredTrial], q: Double) -> [Result] {
+    /// Participants in `outsideTheCrowd` (excluded by another rule) are tested but are never part of the
+    /// crowd the others are compared with.
+    public static func screen(
+        _ trials: [AnsweredTrial], q: Double, sd: Double = ExclusionRules.defaultFoolRateSD, outsideTheCrowd: Set<String> = []
+    ) -> [Result] {
         let main = trials.filter { $0.kind == .main }
         var byParticipant: [String: [AnsweredTrial]] = [:]
         for trial in main { byParticipant[trial.participant, default: []].append(trial) }
@@ -45,7 +51,8 @@ public enum ChoiceScreening {
         var flagged: Set<String> = []
         var results: [Result] = []
         for _ in 0..<passes {
-            results = pass(byParticipant, participants: participants, reference: Set(participants).subtracting(flagged), q: q)
+            let reference = Set(participants).subtracting(flagged).subtracting(outsideTheCrowd)
+            results = pass(byParticipant, participants: participants, reference: reference, q: q, sd: sd)
             let now = Set(results.filter { $0.flag != nil }.map(\.participant))
             if now == flagged { break }
             flagged = now
@@ -59,7 +66,7 @@ public enum ChoiceScreening {
     }
 
     private static func pass(
-        _ byParticipant: [String: [AnsweredTrial]], participants: [String], reference: Set<String>, q: Double
+        _ byParticipant: [String: [AnsweredTrial]], participants: [String], reference: Set<String>, q: Double, sd: Double
     ) -> [Result] {
         var totals: [Cell: (fooled: Int, trials: Int)] = [:]
         var own: [String: [Cell: (fooled: Int, trials: Int)]] = [:]
@@ -92,6 +99,7 @@ public enum ChoiceScreening {
                     others.fooled -= mine.fooled
                     others.trials -= mine.trials
                 }
+                guard others.trials > 0 else { continue }  // nobody else to compare with
                 let p = (Double(others.fooled) + 0.5) / (Double(others.trials) + 1)
                 logits.append((log(p / (1 - p)), mine.trials))
                 mu += Double(mine.trials) * p
@@ -103,25 +111,11 @@ public enum ChoiceScreening {
             let target = min(max(Double(fooled), 0.5), Double(trials) - 0.5)
             tested.append((participant, trials, fooled, mu, shift(logits, matching: target), 1 / information))
         }
-        // The crowd's own spread of honest shifts, beyond what each participant's trials explain: a robust
-        // (median absolute deviation) scale, so forged participants, up to half, do not widen it.
-        let crowd = tested.filter { reference.contains($0.participant) }
-        let shifts = crowd.map(\.shift).sorted()
-        let center = median(shifts)
-        let mad = 1.4826 * median(shifts.map { abs($0 - center) }.sorted())
-        // Winsorized at 3 MADs from the median: nearly as efficient as the standard deviation for honest
-        // crowds, and forged shifts count no more than a far honest one.
-        let clipped = shifts.map { min(max($0, center - 3 * mad), center + 3 * mad) }
-        let mean = clipped.reduce(0, +) / Double(max(clipped.count, 1))
-        let variance = clipped.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(clipped.count - 1, 1))
-        let spread = max(0, variance - median(crowd.map(\.noise).sorted()))
-        // The spread is estimated from the crowd, so the scores are referred to Student's t.
-        let df = Double(max(crowd.count - 1, 1))
         var results = tested.map { m -> Result in
-            let z = m.shift / (spread + m.noise).squareRoot()
+            let z = m.shift / (sd * sd + m.noise).squareRoot()
             return Result(
                 participant: m.participant, trials: m.trials, fooled: m.fooled, expected: m.mu, z: z,
-                p: min(1, 2 * (1 - SpecialFunctions.studentTCDF(abs(z), df: df))), adjusted: 1, flag: nil)
+                p: min(1, 2 * SpecialFunctions.normalSurvival(abs(z))), adjusted: 1, flag: nil)
         }
         let adjusted = benjaminiHochberg(results.map(\.p))
         for index in results.indices {
@@ -157,11 +151,5 @@ public enum ChoiceScreening {
             adjusted[index] = min(1, running)
         }
         return adjusted
-    }
-
-    static func median(_ sorted: [Double]) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 }

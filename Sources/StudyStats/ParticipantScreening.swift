@@ -32,15 +32,25 @@ public enum ParticipantScreening {
         var byParticipant: [String: [AnsweredTrial]] = [:]
         for trial in trials where trial.kind != .practice { byParticipant[trial.participant, default: []].append(trial) }
         let catchFailed = Dictionary(catchAccuracy.map { ($0.participant, $0) }, uniquingKeysWith: { a, _ in a })
-        let choices = rules.foolRateFDR.map { q in
-            Dictionary(ChoiceScreening.screen(trials, q: q).map { ($0.participant, $0) }, uniquingKeysWith: { a, _ in a })
-        }
-        return byParticipant.keys.sorted().map { participant in
-            let own = byParticipant[participant] ?? []
+        var reasonsOf: [String: [ParticipantScreen.Reason]] = [:]
+        for (participant, own) in byParticipant {
             var reasons = flags(own, rules: rules, exposureMs: exposureMs)
             if let accuracy = catchFailed[participant], accuracy.excluded {
                 reasons.append(.init(flag: .catchFailed, detail: "\(accuracy.correct) of \(accuracy.catchTrials) catch trials right"))
             }
+            reasonsOf[participant] = reasons
+        }
+        // The crowd a participant's choices are compared with leaves out whoever another rule excludes.
+        let excludedElsewhere = Set(
+            reasonsOf.filter { $0.value.contains { rules.excludeFlags.contains($0.flag) || $0.flag == .catchFailed } }.keys)
+        let choices = rules.foolRateFDR.map { q in
+            Dictionary(
+                ChoiceScreening.screen(trials, q: q, sd: rules.foolRateSD, outsideTheCrowd: excludedElsewhere).map { ($0.participant, $0) },
+                uniquingKeysWith: { a, _ in a })
+        }
+        return byParticipant.keys.sorted().map { participant in
+            let own = byParticipant[participant] ?? []
+            var reasons = reasonsOf[participant] ?? []
             if let tested = choices?[participant], let flag = tested.flag { reasons.append(.init(flag: flag, detail: tested.detail)) }
             reasons.sort { $0.flag < $1.flag }
             let excluded = reasons.contains { rules.excludeFlags.contains($0.flag) || $0.flag == .catchFailed }

@@ -21,7 +21,10 @@ public struct ScreeningSensitivity: Codable, Sendable, Equatable {
         public var trials: Int
         public var foolRate: Double? { trials > 0 ? Double(fooled) / Double(trials) : nil }
 
-        enum CodingKeys: String, CodingKey { case fooled, trials, foolRate = "fool_rate" }
+        enum CodingKeys: String, CodingKey {
+            case fooled, trials
+            case foolRate = "fool_rate"
+        }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
