@@ -3,6 +3,8 @@ import StudyKit
 import StudyStore
 import XCTest
 
+@testable import StudyServerCore
+
 /// Stimuli reveal nothing but their pixels, and the server times what it serves.
 final class StimulusServingTests: XCTestCase {
     func testURLsAreOwnedBySessionsAndEveryStimulusHasOneLength() async throws {
@@ -46,6 +48,20 @@ final class StimulusServingTests: XCTestCase {
             }
         }
         try await server.stop()
+    }
+
+    func testTheServerRefusesAStudyWhoseSidesDifferInSize() throws {
+        let study = try TestStudy()
+        defer { study.remove() }
+        let output = try XCTUnwrap(study.manifest.outputs.first).stimulus
+        try Data(TestPNG.bytes(extra: 0, width: 2)).write(to: study.buildFolder.appendingPathComponent(output.file))
+        XCTAssertThrowsError(try StudyCatalog(manifest: study.manifest, buildFolder: study.buildFolder)) { error in
+            XCTAssertTrue("\(error)".contains("1x1, 2x1"), "\(error)")
+        }
+        try Data("not a png".utf8).write(to: study.buildFolder.appendingPathComponent(output.file))
+        XCTAssertThrowsError(try StudyCatalog(manifest: study.manifest, buildFolder: study.buildFolder)) { error in
+            XCTAssertTrue("\(error)".contains("is not a readable RGB PNG"), "\(error)")
+        }
     }
 
     func testOnlyOpenTrialsAreServedAndTheServerTimesEachAnswer() async throws {

@@ -2,20 +2,21 @@ import Foundation
 import StudyFiles
 import StudyKit
 
-/// A 1x1 RGB PNG of one colour with a text chunk of `extra` bytes, so that test stimuli differ in size as real
-/// ones do. Its pixels are in one stored deflate block, so `StoredPNG.scanlines` reads them back.
+/// A `width`x1 RGB PNG of one colour with a text chunk of `extra` bytes, so that test stimuli differ in size as
+/// real ones do. Its pixels are in one stored deflate block, so `StoredPNG.scanlines` reads them back.
 enum TestPNG {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    static func bytes(extra: Int, red: UInt8 = 128, green: UInt8 = 64, blue: UInt8 = 32) -> [UInt8] {
-        let ihdr: [UInt8] = [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]  // 1x1, 8-bit RGB
-        let row: [UInt8] = [0, red, green, blue]
+    static func bytes(extra: Int, red: UInt8 = 128, green: UInt8 = 64, blue: UInt8 = 32, width: UInt8 = 1) -> [UInt8] {
+        let ihdr: [UInt8] = [0, 0, 0, width, 0, 0, 0, 1, 8, 2, 0, 0, 0]  // width x 1, 8-bit RGB
+        let row: [UInt8] = [0] + Array([[UInt8]](repeating: [red, green, blue], count: Int(width)).joined())
         var (a, b): (UInt32, UInt32) = (1, 0)  // Adler-32
         for byte in row {
             a = (a + UInt32(byte)) % 65_521
             b = (b + a) % 65_521
         }
-        let idat: [UInt8] = [0x78, 0x01, 0x01, 4, 0, 0xFB, 0xFF] + row + be(b << 16 | a)
+        let length = UInt8(row.count)
+        let idat: [UInt8] = [0x78, 0x01, 0x01, length, 0, ~length, 0xFF] + row + be(b << 16 | a)
         let text = Array("Comment\u{0}".utf8) + [UInt8](repeating: 0x78, count: extra)
         return signature + chunk("IHDR", ihdr) + chunk("tEXt", text) + chunk("IDAT", idat) + chunk("IEND", [])
     }
