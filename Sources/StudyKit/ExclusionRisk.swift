@@ -75,8 +75,8 @@ public struct ExclusionRisk: Sendable, Equatable {
                 out.append(
                     Rule(
                         rule: "\(name) at fool_rate_fdr \(Self.percent(q))", probability: p,
-                        note: "false discovery control across \(participants > 0 ? "\(participants)" : "all") participants\(each); "
-                            + "about q / participants for honest people; 0.03% of a simulated honest crowd (docs/WRITING-A-STUDY.md)",
+                        note: "false discovery control across \(participants > 0 ? "\(participants)" : "all") participants\(each): "
+                            + "about q / participants each; 0.03% in the crossed simulation",
                         warning: p > Self.warningShare))
             } else {
                 out.append(Rule(rule: name, probability: 0, note: "never raised: fool_rate_fdr is null", warning: false))

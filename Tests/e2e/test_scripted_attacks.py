@@ -19,7 +19,7 @@ import pytest
 
 import forensics
 import scripted
-from conftest import REPO
+from conftest import REPO, STUDY_YAML
 from study_database import query
 from studyserver_process import StudyServerProcess
 
@@ -139,30 +139,17 @@ def test_the_html_report_lists_flagged_participants_and_both_fool_rates(server, 
 
 # --- Scripts that tell the images apart by what the bytes and pixels say (issue 18) -----------------------
 
-SCREENING_YAML = """\
-name: screening
-title: "Screening study"
-seed: 11
-hr_size: 128
-lr_size: 16
-images:
-  folder: images
-models:
-  - id: regression
-    kind: regression
-    checkpoint: {checkpoint}
-  - id: bicubic
-    kind: bicubic
-exposure_ms: 1000
-exposure_tolerance_ms: 34
-images_per_participant: 16
-participants_per_task: 8
-practice_trials: 3
-catch_rate: 0.25
-completion:
-  redirect_url: null
-  code: null
-"""
+def screening_yaml() -> str:
+    """The e2e study with 16 main trials per participant (the paper's 3 practice trials, 4 catch) and a 1 s exposure."""
+    text = STUDY_YAML
+    for old, new in (("name: e2e", "name: screening"), ("exposure_ms: 3000", "exposure_ms: 1000"),
+                     ("images_per_participant: 4", "images_per_participant: 16"),
+                     ("participants_per_task: 2", "participants_per_task: 8"), ("practice_trials: 1", "practice_trials: 3")):
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
 # A person's pace in this study (1 s exposure + 150 ms), with a margin; answers report that exposure.
 SCREENING_PACE_S = 1.3
 SCREENING_ANSWER = {"exposure_ms": 1000.1, "frames": 60}
@@ -170,12 +157,13 @@ SCREENING_ANSWER = {"exposure_ms": 1000.1, "frames": 60}
 
 @pytest.fixture(scope="module")
 def screening_study(tmp_path_factory, studygen) -> Path:
-    """16 faces, 16 main trials per participant (the paper's 3 practice trials, 4 catch), both tasks."""
+    """16 faces and `screening_yaml()`, built by the real `studygen build`."""
     folder = tmp_path_factory.mktemp("screening") / "screening"
     (folder / "images").mkdir(parents=True)
     for source in sorted((REPO / "data" / "faces128").glob("*.png"))[:16]:
         shutil.copy(source, folder / "images" / source.name)
-    (folder / "study.yaml").write_text(SCREENING_YAML.format(checkpoint=REPO / "models" / "regression-tiny-16to128.safetensors"))
+    checkpoint = REPO / "models" / "regression-tiny-16to128.safetensors"
+    (folder / "study.yaml").write_text(screening_yaml().format(checkpoint=checkpoint))
     result = subprocess.run([str(studygen), "build", str(folder)], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return folder
@@ -193,14 +181,15 @@ def screening_server(tmp_path, studyserver, screening_study):
 def test_scripts_reading_png_internals_downsampling_or_pixel_statistics_gain_nothing_once_screened(
         screening_server, studyserver, screening_study):
     server = screening_server
-    design = {s["id"]: s["trials"] for s in json.loads((screening_study / "build" / "manifest.json").read_text())["design"]["sequences"]}
+    manifest = json.loads((screening_study / "build" / "manifest.json").read_text())
+    design = {s["id"]: s["trials"] for s in manifest["design"]["sequences"]}
     kinds = {"honest": 16, "png-bot": 4, "downsample-bot": 4, "pixel-bot": 2}
     pids = [f"{kind}-{n}" for kind, count in kinds.items() for n in range(count)]
     # Each from its own loopback address, as from many machines.
     sessions = [scripted.start_from(server, pid, f"127.0.0.{10 + n}") for n, pid in enumerate(pids)]
     pid_of = {s["session"]: pid for s, pid in zip(sessions, pids)}
-    sequence_of = {s["session"]: query(server.database, "SELECT sequence FROM session WHERE token = ?", s["session"])[0]["sequence"]
-                   for s in sessions}
+    sequence_of = {s["session"]: row["sequence"] for s in sessions
+                   for row in query(server.database, "SELECT sequence FROM session WHERE token = ?", s["session"])}
     learned: dict[str, list[float]] = defaultdict(list)  # pixel bot: the truth's high-frequency energy in practice
     layouts: dict[tuple, set] = defaultdict(set)  # (width, height) -> every internals seen
     signals = 0  # trials where the two sides' internals differed
@@ -235,7 +224,8 @@ def test_scripts_reading_png_internals_downsampling_or_pixel_statistics_gain_not
             # Learned from the practice trials which internals the truth has; the sides never differ, so: left.
             return "left"
         if pid.startswith("downsample-bot") and "input" in decoded:
-            distance = {side: np.abs(forensics.downsample(decoded[side], 16).astype(int) - decoded["input"].astype(int)).mean()
+            shown = decoded["input"].astype(int)
+            distance = {side: np.abs(forensics.downsample(decoded[side], 16).astype(int) - shown).mean()
                         for side in ("left", "right")}
             truth = min(distance, key=distance.get)
             return "right" if truth == "left" else "left"  # pick the model's image as the photo
@@ -260,7 +250,8 @@ def test_scripts_reading_png_internals_downsampling_or_pixel_statistics_gain_not
     main = [r for r in rows if r["kind"] == "main"]
     task_of = {pid: next(r["task"] for r in main if r["participant"] == pid) for pid in pids}
     own_rate = {pid: sum(r["fooled"] for r in main if r["participant"] == pid) / 16 for pid in pids}
-    forgers = [pid for pid in pids if pid.startswith("pixel-bot") or (pid.startswith("downsample-bot") and task_of[pid] == "task1")]
+    forgers = [pid for pid in pids
+               if pid.startswith("pixel-bot") or (pid.startswith("downsample-bot") and task_of[pid] == "task1")]
     assert any(pid.startswith("downsample-bot") for pid in forgers), task_of
     for pid in forgers:
         assert own_rate[pid] >= 0.75, f"{pid} tells the images apart: {own_rate[pid]}"
@@ -272,12 +263,14 @@ def test_scripts_reading_png_internals_downsampling_or_pixel_statistics_gain_not
         assert "implausible_fool_rate_high" in [r["flag"] for r in flagged[pid]["reasons"]], flagged[pid]
         assert flagged[pid]["excluded"] is True
     honest = [pid for pid in pids if pid.startswith("honest")]
-    screened_honest = [pid for pid in honest if pid in flagged and any(r["flag"].startswith("implausible") for r in flagged[pid]["reasons"])]
+    screened_honest = [pid for pid in honest
+                       if any(r["flag"].startswith("implausible") for r in flagged.get(pid, {}).get("reasons", []))]
     assert len(screened_honest) <= 0.05 * len(honest), screened_honest
     # The reported fool rate counts no forger: it is the crowd's (plus the PNG bots', which learned nothing).
     counted = {r["participant"] for r in rows if r["counts"]}
     assert not counted & set(forgers), counted & set(forgers)
-    assert set(honest) - set(screened_honest) <= counted
+    # (An honest participant may still miss catch trials, as a person does 1 time in 20.)
+    assert len(counted & set(honest)) >= 14, sorted(set(honest) - counted)
     for row in result["fool_rates"]:
         kept = [r for r in main if r["counts"] and r["task"] == row["task"] and r["model"] == row["model"]]
         assert row["trials"] == len(kept) and all(r["participant"] not in forgers for r in kept)
