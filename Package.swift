@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "StudyServerCore",
             dependencies: [
-                "StudyKit", "StudyFiles", "StudyStore", "StudyStats",
+                "StudyKit", "StudyFiles", "StudyStore", "StudyStats", "Imaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -45,7 +45,7 @@ public enum StudyCheck {
         }
         let risk = ExclusionRisk(
             rules: d.exclusions, catchTrials: plan.catchTrials,
-            answeredTrials: plan.imagesPerSequence + plan.catchTrials)
+            answeredTrials: plan.imagesPerSequence + plan.catchTrials, participants: d.participantsPerTask * d.tasks.count)
         lines.append(contentsOf: risk.describe())
         return lines.joined(separator: "\n")
     }

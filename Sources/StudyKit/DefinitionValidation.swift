@@ -69,6 +69,14 @@ enum DefinitionValidation {
         try require(
             d.exclusions.oneSidedMinTrials >= 1, "exclusions.one_sided_min_trials",
             "one_sided_min_trials is \(d.exclusions.oneSidedMinTrials)", "use 1 or more answers, e.g. 10")
+        if let q = d.exclusions.foolRateFDR {
+            try require(
+                q > 0 && q < 1, "exclusions.fool_rate_fdr", "fool_rate_fdr is \(q)",
+                "use a false discovery rate above 0 and below 1, e.g. 0.05, or null for no screening")
+        }
+        try require(
+            d.exclusions.foolRateSD >= 0 && d.exclusions.foolRateSD <= 5, "exclusions.fool_rate_sd",
+            "fool_rate_sd is \(d.exclusions.foolRateSD)", "use a standard deviation on the logit scale between 0 and 5, e.g. 1")
         try require(
             d.exclusions.maxFocusLosses >= 1, "exclusions.max_focus_losses",
             "max_focus_losses is \(d.exclusions.maxFocusLosses)", "use 1 or more trials, e.g. 3")

@@ -290,6 +290,13 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
     public var oneSidedMinTrials: Int
     /// `focus_lost`: raised when focus or visibility was lost in at least this many trials.
     public var maxFocusLosses: Int
+    /// `implausible_fool_rate_high` / `_low`: each participant's fool count is tested against the other
+    /// participants' rates, two-sided, with Benjamini-Hochberg false discovery control at this q
+    /// (nil: no screening).
+    public var foolRateFDR: Double?
+    /// How far honest participants' fool rates spread, as a standard deviation on the logit scale: the
+    /// screening's allowance for honest differences in skill and images.
+    public var foolRateSD: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case minCatchAccuracy = "min_catch_accuracy"
@@ -300,15 +307,22 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         case oneSidedShare = "one_sided_share"
         case oneSidedMinTrials = "one_sided_min_trials"
         case maxFocusLosses = "max_focus_losses"
+        case foolRateFDR = "fool_rate_fdr"
+        case foolRateSD = "fool_rate_sd"
     }
 
-    public static let defaultExcludeFlags: [ParticipantFlag] = [.earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided]
+    public static let defaultExcludeFlags: [ParticipantFlag] = [
+        .earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided, .implausibleFoolRateHigh, .implausibleFoolRateLow,
+    ]
+    public static let defaultFoolRateFDR = 0.05
+    public static let defaultFoolRateSD = 1.0
 
     public init(
         minCatchAccuracy: Double? = 0.75, dropFlaggedExposures: Bool = true,
         minResponseMs: Double? = 150, requireComplete: Bool = false,
         excludeFlags: [ParticipantFlag] = ExclusionRules.defaultExcludeFlags,
-        oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3
+        oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3,
+        foolRateFDR: Double? = ExclusionRules.defaultFoolRateFDR, foolRateSD: Double = ExclusionRules.defaultFoolRateSD
     ) {
         self.minCatchAccuracy = minCatchAccuracy
         self.dropFlaggedExposures = dropFlaggedExposures
@@ -318,6 +332,8 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         self.oneSidedShare = oneSidedShare
         self.oneSidedMinTrials = oneSidedMinTrials
         self.maxFocusLosses = maxFocusLosses
+        self.foolRateFDR = foolRateFDR
+        self.foolRateSD = foolRateSD
     }
 
     public init(from decoder: any Decoder) throws {
@@ -331,6 +347,8 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         oneSidedShare = try c.decodeIfPresent(Double.self, forKey: .oneSidedShare) ?? d.oneSidedShare
         oneSidedMinTrials = try c.decodeIfPresent(Int.self, forKey: .oneSidedMinTrials) ?? d.oneSidedMinTrials
         maxFocusLosses = try c.decodeIfPresent(Int.self, forKey: .maxFocusLosses) ?? d.maxFocusLosses
+        foolRateFDR = c.contains(.foolRateFDR) ? try c.decodeIfPresent(Double.self, forKey: .foolRateFDR) : d.foolRateFDR
+        foolRateSD = try c.decodeIfPresent(Double.self, forKey: .foolRateSD) ?? d.foolRateSD
     }
 
     /// The shortest time a human answer can take after the trial's images were served.

@@ -121,9 +121,11 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
     public var screens: [ScreenClassRate] = []
     public var screenTests: [ScreenHomogeneity] = []
     public var notes: [String]
+    /// Rates with and without the participants the fool-rate screening flagged, and leave-one-out ranges.
+    public var screening: ScreeningSensitivity? = nil
 
     enum CodingKeys: String, CodingKey {
-        case study, title, settings, tasks, models, images, extremes, pairwise, exclusions, notes
+        case study, title, settings, tasks, models, images, extremes, pairwise, exclusions, notes, screening
         case foolRates = "fool_rates"
         case positionBias = "position_bias"
         case catchAccuracy = "catch_accuracy"

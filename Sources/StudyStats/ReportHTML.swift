@@ -139,6 +139,7 @@ public enum ReportHTML {
                     + "<td>\(row.trials)</td><td>\(raw.rateWithPrimaryInterval)</td><td>\(raw.trials)</td></tr>")
         }
         h.append("</table>")
+        h.append(screeningSection(report))
         if !report.screens.isEmpty {
             h.append(
                 "<h2>Fool rates by screen</h2><p class=\"muted\">Screens by devicePixelRatio and the drawn image width in CSS "

@@ -112,6 +112,7 @@ public enum ReportText {
             wt.append([row.task, row.label, row.rateWithPrimaryInterval, "\(row.trials)", raw.rateWithPrimaryInterval, "\(raw.trials)"])
         }
         out.append(contentsOf: TextTable.render(wt, left: [0, 1]))
+        out.append(contentsOf: screeningLines(report))
 
         if !report.screens.isEmpty {
             out.append("")

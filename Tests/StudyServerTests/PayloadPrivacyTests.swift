@@ -70,8 +70,8 @@ final class PayloadPrivacyTests: XCTestCase {
         defer { study.remove() }
         let server = try await RunningServer.start(study)
         let hrBytes = Set(
-            try study.manifest.images.map {
-                try Data(contentsOf: study.buildFolder.appendingPathComponent($0.hr.file))
+            try study.manifest.images.compactMap {
+                StoredPNG.scanlines(try Data(contentsOf: study.buildFolder.appendingPathComponent($0.hr.file)))
             })
         var truthSides: Set<String> = []
         for number in 0..<6 {
@@ -81,8 +81,8 @@ final class PayloadPrivacyTests: XCTestCase {
                 _ = try await participant.answer(index)
                 guard (trial["practice"] as? Bool) == false else { continue }
                 let urls = participant.imageURLs(index)
-                let left = PNGPadding.unpadded(images[0].body)
-                let right = PNGPadding.unpadded(images[urls.count - 1].body)
+                let left = try XCTUnwrap(StoredPNG.scanlines(images[0].body))
+                let right = try XCTUnwrap(StoredPNG.scanlines(images[urls.count - 1].body))
                 XCTAssertTrue(hrBytes.contains(left) != hrBytes.contains(right), "exactly one side is the ground truth")
                 truthSides.insert(hrBytes.contains(left) ? "left" : "right")
             }
