@@ -74,23 +74,46 @@ def built_study(tmp_path_factory, studygen) -> Path:
         shutil.copy(source, images / source.name)
     checkpoint = REPO / "models" / "regression-tiny-16to128.safetensors"
     (folder / "study.yaml").write_text(STUDY_YAML.format(checkpoint=checkpoint))
+    build_study(studygen, folder)
+    assert (folder / "build" / "manifest.json").is_file(), "studygen build wrote no build/manifest.json"
+    return folder
+
+
+def build_study(studygen: Path, folder: Path) -> Path:
+    """Runs the real `studygen build` on `folder` and fails the test with its output if it fails."""
     result = subprocess.run([str(studygen), "build", str(folder)], cwd=REPO, capture_output=True, text=True,
                             timeout=600)
     if result.returncode != 0:
         pytest.fail(f"`studygen build {folder}` failed ({result.returncode}):\n{result.stdout}\n{result.stderr}",
                     pytrace=False)
-    assert (folder / "build" / "manifest.json").is_file(), "studygen build wrote no build/manifest.json"
     return folder
+
+
+def study_variant(tmp_path_factory, studygen: Path, built_study: Path, name: str, edit) -> Path:
+    """A copy of the end-to-end study whose study.yaml is `edit(text)`, built by the real `studygen build`."""
+    folder = tmp_path_factory.mktemp(name) / "e2e"
+    shutil.copytree(built_study, folder)
+    text = (folder / "study.yaml").read_text()
+    (folder / "study.yaml").write_text(edit(text))
+    return build_study(studygen, folder)
+
+
+def serving(tmp_path: Path, studyserver: Path, study: Path, process_type=StudyServerProcess):
+    """For a fixture to `yield from`: `studyserver serve` on `study` on a free loopback port with a fresh SQLite
+    file, stopped after the test."""
+    process = process_type(binary=studyserver, study=study, database=tmp_path / "responses.sqlite",
+                           public=REPO / "Public", cwd=REPO, log=tmp_path / "studyserver.log")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 @pytest.fixture()
 def server(tmp_path, studyserver, built_study):
     """`studyserver serve` on a free loopback port with a fresh SQLite file; stopped after the test."""
-    process = StudyServerProcess(binary=studyserver, study=built_study, database=tmp_path / "responses.sqlite",
-                                 public=REPO / "Public", cwd=REPO, log=tmp_path / "studyserver.log")
-    process.start()
-    yield process
-    process.stop()
+    yield from serving(tmp_path, studyserver, built_study)
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
 import scripted
+from conftest import serving
 from study_database import query
 from studyserver_process import StudyServerProcess
-
-REPO = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "e2e-dashboard-token-0123456789"
 
 
@@ -25,11 +23,7 @@ class AdminServer(StudyServerProcess):
 
 @pytest.fixture()
 def admin_server(tmp_path, studyserver, built_study):
-    process = AdminServer(binary=studyserver, study=built_study, database=tmp_path / "responses.sqlite",
-                          public=REPO / "Public", cwd=REPO, log=tmp_path / "studyserver.log")
-    process.start()
-    yield process
-    process.stop()
+    yield from serving(tmp_path, studyserver, built_study, process_type=AdminServer)
 
 
 def answer(server, token: str, index: int, choice: str, interruption: str | None = None,
@@ -96,7 +90,7 @@ def test_dashboard_shows_live_numbers_while_a_session_answers(browser, admin_ser
 
     for index in main[1:]:
         answer(server, token, index, "right", trial=by_index[index])
-    page.wait_for_function(f"() => [...document.querySelectorAll('[data-part=\"cells\"] td')].length > 0", timeout=5000)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-part=\"cells\"] td')].length > 0", timeout=5000)
     page.wait_for_function("""expected => [...document.querySelectorAll('[data-part="cells"] td')]
         .map((td) => td.textContent.match(/^(\\d+) \\/ (\\d+)$/)).filter(Boolean)
         .reduce((sum, m) => sum + Number(m[1]), 0) >= expected""", arg=first + 1, timeout=15000)

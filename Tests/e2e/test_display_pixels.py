@@ -5,18 +5,14 @@ replication, and the answer records the same device-pixel size, whatever the DPR
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from participant import Participant
 from screen_pixels import capture_exposure, compare_with_sources
+from conftest import serving, study_variant
 from study_database import answers, wait_for_answers
-from studyserver_process import StudyServerProcess
-
-REPO = Path(__file__).resolve().parents[2]
 
 IMAGE_DEVICE_PX = 256
 VIEWPORT = {"width": 1280, "height": 800}
@@ -98,23 +94,15 @@ def test_a_ratio_that_cannot_be_shown_exactly_is_asked_to_reset_the_zoom(browser
 @pytest.fixture(scope="module")
 def physical_study(tmp_path_factory, studygen, built_study):
     """The end-to-end study sized in CSS pixels (about the same physical size on every screen)."""
-    folder = tmp_path_factory.mktemp("physical") / "e2e"
-    shutil.copytree(built_study, folder)
-    text = (folder / "study.yaml").read_text()
-    assert "  image_px: 256\n" in text
-    (folder / "study.yaml").write_text(text.replace("  image_px: 256\n", "  css_px_per_image_px: 2\n"))
-    result = subprocess.run([str(studygen), "build", str(folder)], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return folder
+    def edit(text: str) -> str:
+        assert "  image_px: 256\n" in text
+        return text.replace("  image_px: 256\n", "  css_px_per_image_px: 2\n")
+    return study_variant(tmp_path_factory, studygen, built_study, "physical", edit)
 
 
 @pytest.fixture()
 def physical_server(tmp_path, studyserver, physical_study):
-    process = StudyServerProcess(binary=studyserver, study=physical_study, database=tmp_path / "responses.sqlite",
-                                 public=REPO / "Public", cwd=REPO, log=tmp_path / "studyserver.log")
-    process.start()
-    yield process
-    process.stop()
+    yield from serving(tmp_path, studyserver, physical_study)
 
 
 def test_a_physical_size_is_pixel_exact_at_every_ratio_and_about_the_same_size(browser, physical_server, screenshots):

@@ -5,17 +5,12 @@ copy button and the automatic redirect to Prolific; a decline on consent ends po
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
+from conftest import serving, study_variant
 from participant import Participant
 from study_database import query
-from studyserver_process import StudyServerProcess
-
-REPO = Path(__file__).resolve().parents[2]
 
 CODE = "C0DE1234"
 REDIRECT = f"https://app.prolific.com/submissions/complete?cc={CODE}"
@@ -64,24 +59,15 @@ def assert_contrast(page, where: str) -> None:
 @pytest.fixture(scope="module")
 def prolific_study(tmp_path_factory, studygen, built_study):
     """The end-to-end study with Prolific's completion code and URL and practice on bicubic pairs."""
-    folder = tmp_path_factory.mktemp("prolific") / "e2e"
-    shutil.copytree(built_study, folder)
-    text = (folder / "study.yaml").read_text()
-    text = text.replace("  redirect_url: null\n  code: null\n", f"  redirect_url: \"{REDIRECT}\"\n  code: {CODE}\n")
-    text = text.replace("practice_trials: 1\n", "practice_trials: 1\npractice_model: bicubic\n")
-    (folder / "study.yaml").write_text(text)
-    result = subprocess.run([str(studygen), "build", str(folder)], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return folder
+    def edit(text: str) -> str:
+        text = text.replace("  redirect_url: null\n  code: null\n", f"  redirect_url: \"{REDIRECT}\"\n  code: {CODE}\n")
+        return text.replace("practice_trials: 1\n", "practice_trials: 1\npractice_model: bicubic\n")
+    return study_variant(tmp_path_factory, studygen, built_study, "prolific", edit)
 
 
 @pytest.fixture()
 def prolific_server(tmp_path, studyserver, prolific_study):
-    process = StudyServerProcess(binary=studyserver, study=prolific_study, database=tmp_path / "responses.sqlite",
-                                 public=REPO / "Public", cwd=REPO, log=tmp_path / "studyserver.log")
-    process.start()
-    yield process
-    process.stop()
+    yield from serving(tmp_path, studyserver, prolific_study)
 
 
 def test_practice_uses_the_declared_model(prolific_study):

@@ -5,7 +5,6 @@ the width, and the galleries show the images at native size with pixelated rende
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import scripted
 

@@ -19,9 +19,8 @@ import pytest
 
 import forensics
 import scripted
-from conftest import REPO, STUDY_YAML
+from conftest import REPO, STUDY_YAML, build_study, serving
 from study_database import query
-from studyserver_process import StudyServerProcess
 
 
 def export_rows(studyserver: Path, study: Path, database: Path) -> list[dict]:
@@ -164,18 +163,12 @@ def screening_study(tmp_path_factory, studygen) -> Path:
         shutil.copy(source, folder / "images" / source.name)
     checkpoint = REPO / "models" / "regression-tiny-16to128.safetensors"
     (folder / "study.yaml").write_text(screening_yaml().format(checkpoint=checkpoint))
-    result = subprocess.run([str(studygen), "build", str(folder)], cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return folder
+    return build_study(studygen, folder)
 
 
 @pytest.fixture()
 def screening_server(tmp_path, studyserver, screening_study):
-    process = StudyServerProcess(binary=studyserver, study=screening_study, database=tmp_path / "responses.sqlite",
-                                 public=REPO / "Public", cwd=REPO, log=tmp_path / "studyserver.log")
-    process.start()
-    yield process
-    process.stop()
+    yield from serving(tmp_path, studyserver, screening_study)
 
 
 def test_scripts_reading_png_internals_downsampling_or_pixel_statistics_gain_nothing_once_screened(
