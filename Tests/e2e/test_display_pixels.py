@@ -18,18 +18,24 @@ IMAGE_DEVICE_PX = 256
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-@pytest.mark.parametrize("dpr", [1, 1.25, 2, 3])
-def test_screen_pixels_equal_the_sources_under_pixel_replication(browser, server, studyserver, built_study, screenshots,
-                                                                 dpr):
+def start_practice(browser, server, pid: str, dpr: float):
+    """A participant on a screen of `dpr` past consent and instructions, at the start of the practice."""
     context = browser.new_context(viewport=VIEWPORT, device_scale_factor=dpr)
     page = context.new_page()
     person = Participant(page, server.url)
-    person.open(f"?pid=pixels-{dpr}")
+    person.open(f"?pid={pid}")
     person.continue_message("Welcome")
     person.continue_message("Instructions")
     token = person.token()
     trials = server.session(token)["trials"]
     person.continue_message("Practice")
+    return context, page, person, token, trials
+
+
+@pytest.mark.parametrize("dpr", [1, 1.25, 2, 3])
+def test_screen_pixels_equal_the_sources_under_pixel_replication(browser, server, studyserver, built_study, screenshots,
+                                                                 dpr):
+    context, page, person, token, trials = start_practice(browser, server, f"pixels-{dpr}", dpr)
 
     compared = None
     for trial in trials[:4]:
@@ -111,15 +117,7 @@ def test_a_physical_size_is_pixel_exact_at_every_ratio_and_about_the_same_size(b
     server = physical_server
     css_sizes = {}
     for dpr, factor in [(1, 2), (1.1, 2), (1.25, 2), (1.5, 3), (2, 4)]:
-        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=dpr)
-        page = context.new_page()
-        person = Participant(page, server.url)
-        person.open(f"?pid=physical-{dpr}")
-        person.continue_message("Welcome")
-        person.continue_message("Instructions")
-        token = person.token()
-        trials = server.session(token)["trials"]
-        person.continue_message("Practice")
+        context, page, person, token, trials = start_practice(browser, server, f"physical-{dpr}", dpr)
         trial = trials[0]
         person.wait_for_phase(trial["index"], "exposure")
         captured = capture_exposure(page)
