@@ -76,13 +76,19 @@ public enum FoolRateAnalysis {
                         prior: perImage.prior, count: settings.extremeImages))
             }
         }
-        return FoolRateReport(
+        let mixedModel = await orderedParallelMap(count: taskIDs.count) { [taskIDs, models] index in
+            MixedModelAnalysis.task(
+                taskIDs[index], trials: kept.filter { $0.task == taskIDs[index] }, models: models.map(\.id), level: level)
+        }
+        var report = FoolRateReport(
             study: definition.name, title: definition.title, settings: settings, tasks: taskIDs, models: models,
             foolRates: rows, images: images, extremes: extremes, pairwise: pairwise,
             positionBias: taskIDs.map { PositionBias.measure(task: $0, trials: kept, level: level) },
             catchAccuracy: outcome.catchAccuracy, exclusions: outcome.summary,
             flaggedParticipants: outcome.participants.filter { !$0.reasons.isEmpty },
             foolRatesWithoutExclusions: unexcludedRows, notes: notes)
+        report.mixedModel = mixedModel
+        return report
     }
 
     static func row<G: RandomNumberGenerator>(

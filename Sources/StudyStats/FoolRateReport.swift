@@ -117,6 +117,8 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
     public var flaggedParticipants: [ParticipantScreen]
     /// The fool rates over every main trial, before any exclusion: how much the exclusions move them.
     public var foolRatesWithoutExclusions: [FoolRateRow]
+    /// Per task: the logistic mixed model with crossed participant and image intercepts (MixedModelAnalysis).
+    public var mixedModel: [MixedModelTask] = []
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -126,6 +128,7 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
         case catchAccuracy = "catch_accuracy"
         case flaggedParticipants = "flagged_participants"
         case foolRatesWithoutExclusions = "fool_rates_without_exclusions"
+        case mixedModel = "mixed_model"
     }
 
     public func row(task: String, model: String) -> FoolRateRow? { foolRates.first { $0.task == task && $0.model == model } }
