@@ -153,3 +153,27 @@ final class MixedModelReportTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(withCovariate.coefficients[0].estimate), a, accuracy: 0.05)
     }
 }
+
+final class MixedModelSimulationTests: XCTestCase {
+    func testSimulationReportsMixedModelCoverageBesideTheBootstrapOnTheSameStudies() async throws {
+        let setting = SimulationSetting(
+            name: "tiny", participants: 16, images: 20, imagesPerParticipant: 10, sdParticipant: 0.5, sdImage: 0.8,
+            populationFoolRate: 0.35)
+        let without = await CrossedSimulation.run(setting, studies: 6, bootstrapSamples: 50, seed: 4)
+        let with = await CrossedSimulation.run(setting, studies: 6, bootstrapSamples: 50, seed: 4, mixedModel: true)
+        XCTAssertNil(without.mixedModel)
+        XCTAssertEqual(with.methods, without.methods, "the mixed model draws no random numbers")
+        let glmm = try XCTUnwrap(with.mixedModel)
+        XCTAssertEqual(glmm.map(\.name), ["glmm_population_averaged", "glmm_typical"])
+        XCTAssertEqual(glmm[0].target, 0.35)
+        XCTAssertEqual(glmm[1].target, Logistic.value(setting.intercept), accuracy: 1e-12)
+        XCTAssertLessThan(glmm[1].target, glmm[0].target, "below 50%, the typical rate is further from 50% than the average")
+        for m in glmm {
+            XCTAssertEqual(m.intervals, 6)
+            XCTAssertEqual(m.covered + m.missedLow + m.missedHigh, m.intervals)
+            XCTAssertGreaterThan(try XCTUnwrap(m.meanWidth), 0)
+        }
+        let json = try JSONEncoder().encode(with)
+        XCTAssertEqual(try JSONDecoder().decode(SimulationResult.self, from: json).mixedModel, glmm)
+    }
+}
