@@ -232,7 +232,9 @@ public enum LogisticGLMM {
                     why.append("the scaled gradient cannot be evaluated (the Hessian is not positive definite)")
                 }
             }
-            notes.append("the mixed model did not converge (\(why.isEmpty ? "no finite optimum" : why.joined(separator: "; "))): treat its numbers with caution")
+            notes.append(
+                "the mixed model did not converge (\(why.isEmpty ? "no finite optimum" : why.joined(separator: "; "))): treat its numbers with caution"
+            )
         }
 
         let betaCovariance: [[Double]]

@@ -18,9 +18,10 @@ enum MixedModelRender {
 
     /// The models of the fit in report order.
     static func models(_ report: FoolRateReport, _ fit: MixedModelTask) -> [String] {
-        report.models.map(\.id).filter { fit.fixedEffects[$0] != nil } + fit.fixedEffects.keys.filter { key in
-            !report.models.contains { $0.id == key }
-        }.sorted()
+        report.models.map(\.id).filter { fit.fixedEffects[$0] != nil }
+            + fit.fixedEffects.keys.filter { key in
+                !report.models.contains { $0.id == key }
+            }.sorted()
     }
 
     /// "how much of the spread is people and how much is images", in words.
@@ -90,7 +91,9 @@ enum MixedModelRender {
         guard let fit = report.mixedModel.first(where: { $0.task == task }) else { return "" }
         let esc = ReportHTML.esc
         let level = Format.percent(fit.level, digits: 0)
-        var h = ["<h4>Mixed model</h4>", "<p class=\"muted\"><code>\(esc(fit.formula))</code>, binomial logit, Laplace approximation as lme4's glmer.</p>"]
+        var h = [
+            "<h4>Mixed model</h4>", "<p class=\"muted\"><code>\(esc(fit.formula))</code>, binomial logit, Laplace approximation as lme4's glmer.</p>",
+        ]
         if fit.fitted {
             h.append(
                 "<div class=\"wide\"><table class=\"mixed\"><tr><th>Model</th><th>Trials</th><th>Estimate (logit)</th><th>SE</th>"
@@ -102,7 +105,8 @@ enum MixedModelRender {
                         + "<td>\(e.estimateLogit.map { Format.number($0, digits: 2) } ?? "-")</td>"
                         + "<td>\(e.stdError.map { Format.number($0, digits: 2) } ?? "-")</td><td>\(ci(e.ciLogit, percent: false))</td>"
                         + "<td>\(Format.percent(e.typicalFoolRate))</td><td>\(ci(e.typicalFoolRateCI, percent: true))</td>"
-                        + "<td>\(Format.percent(e.populationAveragedFoolRate))</td><td>\(ci(e.populationAveragedFoolRateCI, percent: true))</td></tr>")
+                        + "<td>\(Format.percent(e.populationAveragedFoolRate))</td><td>\(ci(e.populationAveragedFoolRateCI, percent: true))</td></tr>"
+                )
             }
             h.append("</table></div>")
             if let spread = spreadWords(fit) { h.append("<p class=\"spread\">\(esc(spread))</p>") }
@@ -118,7 +122,8 @@ enum MixedModelRender {
                 h.append(
                     "<tr><td>\(esc(ReportText.label(report, p.modelA)))</td><td>\(esc(ReportText.label(report, p.modelB)))</td>"
                         + "<td>\(Format.number(p.differenceLogit, digits: 2))</td><td>\(ci(p.ciLogit, percent: false))</td>"
-                        + "<td>\(Format.number(p.oddsRatio, digits: 2))</td><td>\(Format.pValue(p.pValue))</td><td>\(Format.pValue(p.pHolm))</td></tr>")
+                        + "<td>\(Format.number(p.oddsRatio, digits: 2))</td><td>\(Format.pValue(p.pValue))</td><td>\(Format.pValue(p.pHolm))</td></tr>"
+                )
             }
             h.append("</table></div>")
         }

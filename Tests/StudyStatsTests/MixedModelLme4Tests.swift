@@ -20,24 +20,43 @@ final class MixedModelLme4Tests: XCTestCase {
     struct Lme4File: Decodable {
         struct Fit: Decodable {
             struct Effect: Decodable {
-                var estimate_logit: Double
-                var std_error: Double
+                var estimateLogit: Double
+                var stdError: Double
                 var trials: Int
                 var fooled: Int
+
+                enum CodingKeys: String, CodingKey {
+                    case trials, fooled
+                    case estimateLogit = "estimate_logit"
+                    case stdError = "std_error"
+                }
             }
             var task: String
             var trials: Int
             var participants: Int
             var images: Int
-            var fixed_effects: [String: Effect]
-            var participant_sd: Double
-            var image_sd: Double
-            var log_likelihood: Double
+            var fixedEffects: [String: Effect]
+            var participantSD: Double
+            var imageSD: Double
+            var logLikelihood: Double
             var singular: Bool
             var messages: [String]
+
+            enum CodingKeys: String, CodingKey {
+                case task, trials, participants, images, singular, messages
+                case fixedEffects = "fixed_effects"
+                case participantSD = "participant_sd"
+                case imageSD = "image_sd"
+                case logLikelihood = "log_likelihood"
+            }
         }
-        var lme4_version: String
+        var lme4Version: String
         var fits: [Fit]
+
+        enum CodingKeys: String, CodingKey {
+            case fits
+            case lme4Version = "lme4_version"
+        }
     }
 
     /// The report's `mixed_model` for every fixture crowd against lme4: fixed effects within 0.01 (logit),
@@ -51,7 +70,7 @@ final class MixedModelLme4Tests: XCTestCase {
         for input in MixedModelFixtureInputs.all {
             let url = MixedModelFixtureInputs.directory.appendingPathComponent("\(input.name).lme4.json")
             let lme4 = try JSONDecoder().decode(Lme4File.self, from: Data(contentsOf: url))
-            XCTAssertEqual(lme4.lme4_version, "1.1.31")
+            XCTAssertEqual(lme4.lme4Version, "1.1.31")
             let manifest = try input.study.manifest(name: input.name)
             let report = await FoolRateAnalysis.report(
                 trials: input.study.trials(seed: input.seed), manifest: manifest,
@@ -68,10 +87,10 @@ final class MixedModelLme4Tests: XCTestCase {
                 XCTAssertEqual(fit.images, reference.images, what)
                 let participantSD = try XCTUnwrap(fit.participantSD)
                 let imageSD = try XCTUnwrap(fit.imageSD)
-                XCTAssertEqual(participantSD, reference.participant_sd, accuracy: 0.02, "\(what) participant_sd")
-                XCTAssertEqual(imageSD, reference.image_sd, accuracy: 0.02, "\(what) image_sd")
+                XCTAssertEqual(participantSD, reference.participantSD, accuracy: 0.02, "\(what) participant_sd")
+                XCTAssertEqual(imageSD, reference.imageSD, accuracy: 0.02, "\(what) image_sd")
                 let logLikelihood = try XCTUnwrap(fit.logLikelihood)
-                XCTAssertGreaterThanOrEqual(logLikelihood, reference.log_likelihood - 0.01, "\(what) log-likelihood")
+                XCTAssertGreaterThanOrEqual(logLikelihood, reference.logLikelihood - 0.01, "\(what) log-likelihood")
                 XCTAssertEqual(fit.singular, reference.singular, "\(what) singular")
                 XCTAssertTrue(fit.converged, what)
                 if reference.singular {
@@ -79,7 +98,7 @@ final class MixedModelLme4Tests: XCTestCase {
                     XCTAssertTrue(fit.notes.contains { $0.contains("singular fit") && $0.contains("estimated at 0") }, "\(what): \(fit.notes)")
                 }
                 let lme4UsedHessian = !reference.messages.contains { $0.contains("falling back to var-cov estimated from RX") }
-                for (model, expected) in reference.fixed_effects {
+                for (model, expected) in reference.fixedEffects {
                     let effect = try XCTUnwrap(fit.fixedEffects[model], "\(what) \(model)")
                     XCTAssertEqual(effect.trials, expected.trials, "\(what) \(model)")
                     XCTAssertEqual(effect.fooled, expected.fooled, "\(what) \(model)")
@@ -93,10 +112,10 @@ final class MixedModelLme4Tests: XCTestCase {
                         continue
                     }
                     let estimate = try XCTUnwrap(effect.estimateLogit, "\(what) \(model)")
-                    XCTAssertEqual(estimate, expected.estimate_logit, accuracy: 0.01, "\(what) \(model) estimate")
+                    XCTAssertEqual(estimate, expected.estimateLogit, accuracy: 0.01, "\(what) \(model) estimate")
                     let se = try XCTUnwrap(effect.stdError, "\(what) \(model)")
                     if lme4UsedHessian {
-                        XCTAssertEqual(se / expected.std_error, 1, accuracy: 0.03, "\(what) \(model) standard error")
+                        XCTAssertEqual(se / expected.stdError, 1, accuracy: 0.03, "\(what) \(model) standard error")
                     }
                     let typical = try XCTUnwrap(effect.typicalFoolRate)
                     let averaged = try XCTUnwrap(effect.populationAveragedFoolRate)
