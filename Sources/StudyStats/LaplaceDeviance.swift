@@ -31,6 +31,10 @@ struct LaplaceDeviance {
     private let denseCount: Int
     private let diagCount: Int
     private let denseIsParticipant: Bool
+    /// Per level of the eliminated factor: the dense levels it meets, and those plus the beta columns its
+    /// rows use (the nonzeros of the cross block, without and with beta).
+    private let modePattern: [[Int]]
+    private let jointPattern: [[Int]]
     /// Spherical modes: the eliminated factor's first, then the dense one's.
     private var u: [Double]
     private(set) var lastConverged = true
@@ -58,6 +62,15 @@ struct LaplaceDeviance {
         (denseLevel, denseCount) = denseIsParticipant ? participants : images
         (diagLevel, diagCount) = denseIsParticipant ? images : participants
         u = [Double](repeating: 0, count: denseCount + diagCount)
+        var meets = [Set<Int>](repeating: [], count: diagCount)
+        var uses = [Set<Int>](repeating: [], count: diagCount)
+        for j in 0..<n {
+            meets[diagLevel[j]].insert(denseLevel[j])
+            for c in 0..<k where flat[j * k + c] != 0 { uses[diagLevel[j]].insert(c) }
+        }
+        let dense = denseCount
+        modePattern = meets.map { $0.sorted() }
+        jointPattern = (0..<diagCount).map { b in meets[b].sorted() + uses[b].sorted().map { dense + $0 } }
         eta = [Double](repeating: 0, count: n)
         mu = eta
         w = eta
@@ -160,18 +173,27 @@ struct LaplaceDeviance {
         /// m x m dense block (lower triangle), Schur complement after `factor`, then its Cholesky factor.
         var s: [Double]
 
+        /// Columns of `e` that can be nonzero in each row (ascending): the crossing pattern, fixed per data set.
+        var pattern: [[Int]]
+
         mutating func factor() -> Bool {
             let m = m
             for b in 0..<diagCount {
                 let inverse = 1 / hDiag[b]
+                let columns = pattern[b]
                 e.withUnsafeBufferPointer { e in
                     s.withUnsafeMutableBufferPointer { s in
-                        let row = b * m
-                        for i in 0..<m {
-                            let ei = e[row + i]
-                            if ei == 0 { continue }
-                            let f = ei * inverse
-                            for j in 0...i { s[i * m + j] -= f * e[row + j] }
+                        columns.withUnsafeBufferPointer { columns in
+                            let row = b * m
+                            for ii in 0..<columns.count {
+                                let i = columns[ii]
+                                let f = e[row + i] * inverse
+                                if f == 0 { continue }
+                                for jj in 0...ii {
+                                    let j = columns[jj]
+                                    s[i * m + j] -= f * e[row + j]
+                                }
+                            }
                         }
                     }
                 }
@@ -233,7 +255,7 @@ struct LaplaceDeviance {
             for a in 0..<denseCount { e[b * m + a] *= sDiag * sDense }
         }
         for a in 0..<denseCount { s[a * m + a] = 1 + sDense * sDense * s[a * m + a] }
-        return System(m: m, diagCount: diagCount, hDiag: hDiag, e: e, s: s)
+        return System(m: m, diagCount: diagCount, hDiag: hDiag, e: e, s: s, pattern: joint ? jointPattern : modePattern)
     }
 
     /// Penalised IRLS to the conditional modes; returns the Laplace deviance there.

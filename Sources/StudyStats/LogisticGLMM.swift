@@ -203,16 +203,29 @@ public enum LogisticGLMM {
         }
         let steps = [0.1, 0.1] + [Double](repeating: 0.1, count: k)
         let stage2 = NelderMead.minimize(
-            start: start, steps: steps, valueTolerance: 1e-9, pointTolerance: 1e-6, maxEvaluations: 20_000, laplace)
+            start: start, steps: steps, valueTolerance: 1e-8, pointTolerance: 1e-5, maxEvaluations: 20_000, laplace)
         var optimum = stage2.point
         optimum[0] = abs(optimum[0])
         optimum[1] = abs(optimum[1])
-        let value = laplace(optimum)
+        var value = laplace(optimum)
+        // lme4: deriv12(devfun, c(theta, beta)) with delta = 1e-4, central differences. They are needed at the
+        // optimum anyway, so they also polish the simplex's answer by Newton steps while those lower the deviance.
+        var (gradient, hessian) = finiteDifferenceDerivatives(laplace, at: optimum, center: value, step: hessianStep)
+        for _ in 0..<3 {
+            guard let inverse = Matrix.inverseSymmetricPositiveDefinite(hessian) else { break }
+            var candidate = optimum
+            for i in optimum.indices { candidate[i] -= (0..<optimum.count).reduce(0) { $0 + inverse[i][$1] * gradient[$1] } }
+            candidate[0] = abs(candidate[0])
+            candidate[1] = abs(candidate[1])
+            let candidateValue = laplace(candidate)
+            guard candidateValue < value - 1e-10 else { break }
+            optimum = candidate
+            value = candidateValue
+            (gradient, hessian) = finiteDifferenceDerivatives(laplace, at: optimum, center: value, step: hessianStep)
+        }
+        _ = laplace(optimum)
         let pirlsConverged = deviance.lastConverged
         let conditional = deviance.conditionalBetaCovariance(theta: Array(optimum[0..<2]), beta: Array(optimum[2...]))
-
-        // lme4: deriv12(devfun, c(theta, beta)) with delta = 1e-4, central differences.
-        let (gradient, hessian) = finiteDifferenceDerivatives(laplace, at: optimum, center: value, step: hessianStep)
         let inverse = Matrix.inverse(hessian)
         var notes: [String] = []
         let singularP = optimum[0] < singularTolerance
