@@ -4,7 +4,10 @@ import StudyKit
 /// Builds the fool-rate report from answered trials and the manifest. Pure: the same trials,
 /// manifest and settings always give the same report. The bootstraps run on all cores.
 public enum FoolRateAnalysis {
-    public static func report(trials: [AnsweredTrial], manifest: Manifest, settings: ReportSettings) async -> FoolRateReport {
+    /// `mixedModel: false` leaves out the per-task mixed models (the live dashboard, which polls, shows none).
+    public static func report(
+        trials: [AnsweredTrial], manifest: Manifest, settings: ReportSettings, mixedModel: Bool = true
+    ) async -> FoolRateReport {
         let definition = manifest.definition
         let outcome = Exclusions.apply(trials, rules: definition.exclusions, exposureMs: definition.exposureMs)
         let kept = outcome.keptMain
@@ -76,7 +79,7 @@ public enum FoolRateAnalysis {
                         prior: perImage.prior, count: settings.extremeImages))
             }
         }
-        let mixedModel = await orderedParallelMap(count: taskIDs.count) { [taskIDs, models] index in
+        let mixedModels = await orderedParallelMap(count: mixedModel ? taskIDs.count : 0) { [taskIDs, models] index in
             MixedModelAnalysis.task(
                 taskIDs[index], trials: kept.filter { $0.task == taskIDs[index] }, models: models.map(\.id), level: level)
         }
@@ -87,7 +90,7 @@ public enum FoolRateAnalysis {
             catchAccuracy: outcome.catchAccuracy, exclusions: outcome.summary,
             flaggedParticipants: outcome.participants.filter { !$0.reasons.isEmpty },
             foolRatesWithoutExclusions: unexcludedRows, notes: notes)
-        report.mixedModel = mixedModel
+        report.mixedModel = mixedModels
         return report
     }
 
