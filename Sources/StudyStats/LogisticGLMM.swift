@@ -184,10 +184,11 @@ public enum LogisticGLMM {
         var deviance = LaplaceDeviance(data: data, rows: rows, columns: estimated)
         let k = estimated.count
 
-        // Stage 1 (lme4's nAGQ = 0 start): beta inside PIRLS with the modes, the two thetas outside.
+        // Stage 1 (lme4's nAGQ = 0 start): beta inside PIRLS with the modes, the two thetas outside. Only a
+        // starting point, so a loose tolerance.
         var stage1Beta = [Double](repeating: 0, count: k)
         let stage1 = NelderMead.minimize(
-            start: [1, 1], steps: [0.2, 0.2], valueTolerance: 1e-6, pointTolerance: 1e-4, maxEvaluations: 2000
+            start: [1, 1], steps: [0.2, 0.2], valueTolerance: 1e-4, pointTolerance: 1e-3, maxEvaluations: 2000
         ) { theta in
             let result = deviance.evaluate(theta: theta, beta: stage1Beta, joint: true)
             stage1Beta = result.beta
@@ -201,27 +202,53 @@ public enum LogisticGLMM {
         func laplace(_ x: [Double]) -> Double {
             deviance.evaluate(theta: Array(x[0..<2]), beta: Array(x[2...]), joint: false).deviance
         }
-        let steps = [0.1, 0.1] + [Double](repeating: 0.1, count: k)
-        let stage2 = NelderMead.minimize(
-            start: start, steps: steps, valueTolerance: 1e-8, pointTolerance: 1e-5, maxEvaluations: 20_000, laplace)
-        var optimum = stage2.point
-        optimum[0] = abs(optimum[0])
-        optimum[1] = abs(optimum[1])
+        // lme4's deriv12(devfun, c(theta, beta)) (central differences, step 1e-4) is needed at the optimum
+        // anyway; Newton steps on it (with step halving) reach the optimum from the first stage's point in a
+        // few Hessians. Where they stall (a Hessian not positive definite, no decrease), Nelder-Mead takes
+        // over, as in glmer, and Newton steps polish its answer.
+        var optimum = start
         var value = laplace(optimum)
-        // lme4: deriv12(devfun, c(theta, beta)) with delta = 1e-4, central differences. They are needed at the
-        // optimum anyway, so they also polish the simplex's answer by Newton steps while those lower the deviance.
         var (gradient, hessian) = finiteDifferenceDerivatives(laplace, at: optimum, center: value, step: hessianStep)
-        for _ in 0..<3 {
-            guard let inverse = Matrix.inverseSymmetricPositiveDefinite(hessian) else { break }
-            var candidate = optimum
-            for i in optimum.indices { candidate[i] -= (0..<optimum.count).reduce(0) { $0 + inverse[i][$1] * gradient[$1] } }
-            candidate[0] = abs(candidate[0])
-            candidate[1] = abs(candidate[1])
-            let candidateValue = laplace(candidate)
-            guard candidateValue < value - 1e-10 else { break }
-            optimum = candidate
-            value = candidateValue
-            (gradient, hessian) = finiteDifferenceDerivatives(laplace, at: optimum, center: value, step: hessianStep)
+        func newton(maxSteps: Int) -> Bool {
+            for _ in 0..<maxSteps {
+                guard let inverse = Matrix.inverseSymmetricPositiveDefinite(hessian) else { return false }
+                let step = optimum.indices.map { i in -(0..<optimum.count).reduce(0) { $0 + inverse[i][$1] * gradient[$1] } }
+                let decrement = -zip(gradient, step).reduce(0) { $0 + $1.0 * $1.1 }
+                if decrement < 1e-8 { return true }
+                var fraction = 1.0
+                var moved = false
+                for _ in 0..<12 {
+                    var candidate = optimum.indices.map { optimum[$0] + fraction * step[$0] }
+                    candidate[0] = abs(candidate[0])
+                    candidate[1] = abs(candidate[1])
+                    let candidateValue = laplace(candidate)
+                    if candidateValue < value {
+                        optimum = candidate
+                        value = candidateValue
+                        moved = true
+                        break
+                    }
+                    fraction /= 2
+                }
+                guard moved else { return false }
+                (gradient, hessian) = finiteDifferenceDerivatives(laplace, at: optimum, center: value, step: hessianStep)
+            }
+            return false
+        }
+        var optimizerConverged = newton(maxSteps: 6)
+        if !optimizerConverged {
+            let steps = [0.1, 0.1] + [Double](repeating: 0.1, count: k)
+            let simplex = NelderMead.minimize(
+                start: optimum, steps: steps, valueTolerance: 1e-8, pointTolerance: 1e-5, maxEvaluations: 20_000, laplace)
+            if simplex.value < value {
+                optimum = simplex.point
+                optimum[0] = abs(optimum[0])
+                optimum[1] = abs(optimum[1])
+                value = laplace(optimum)
+                (gradient, hessian) = finiteDifferenceDerivatives(laplace, at: optimum, center: value, step: hessianStep)
+            }
+            optimizerConverged = simplex.converged
+            _ = newton(maxSteps: 3)
         }
         _ = laplace(optimum)
         let pirlsConverged = deviance.lastConverged
@@ -232,11 +259,11 @@ public enum LogisticGLMM {
         let singularI = optimum[1] < singularTolerance
         // lme4's checkConv: max over components of min(|R^-1 g|, |g|), H = R'R; skipped for singular fits.
         let scaledGradient = Matrix.scaledGradient(hessian: hessian, gradient: gradient)
-        var converged = stage2.converged && pirlsConverged && value.isFinite
+        var converged = optimizerConverged && pirlsConverged && value.isFinite
         if !(singularP || singularI), (scaledGradient ?? .infinity) > gradientTolerance { converged = false }
         if !converged {
             var why: [String] = []
-            if !stage2.converged { why.append("the optimiser stopped at its evaluation limit") }
+            if !optimizerConverged { why.append("the optimiser stopped at its evaluation limit") }
             if !pirlsConverged { why.append("the random-effect modes did not settle") }
             if !(singularP || singularI) {
                 if let g = scaledGradient, g > gradientTolerance {
@@ -298,7 +325,7 @@ public enum LogisticGLMM {
         }
         return LogisticGLMMFit(
             coefficients: coefficients, participantSD: optimum[0], imageSD: optimum[1], deviance: value, trials: rows.count,
-            converged: converged, scaledGradient: scaledGradient, evaluations: stage1.evaluations + stage2.evaluations + deviance.count,
+            converged: converged, scaledGradient: scaledGradient, evaluations: deviance.count,
             covarianceSource: source, parameterCovariance: parameterCovariance, betaCovariance: betaCovariance,
             singularParticipant: singularP, singularImage: singularI, notes: notes)
     }
