@@ -145,6 +145,7 @@ public enum LogisticGLMM {
         case malformed
         case tooFewLevels(participants: Int, images: Int)
         case nothingToEstimate
+        case noFiniteOptimum
 
         public var description: String {
             switch self {
@@ -152,6 +153,7 @@ public enum LogisticGLMM {
             case .tooFewLevels(let p, let i):
                 return "the mixed model needs at least 2 participants and 2 images (have \(p) and \(i))"
             case .nothingToEstimate: return "every model fooled nobody or everybody: no mixed model left to fit"
+            case .noFiniteOptimum: return "the mixed model found no finite optimum for these trials"
             }
         }
     }
@@ -250,6 +252,7 @@ public enum LogisticGLMM {
             optimizerConverged = simplex.converged
             _ = newton(maxSteps: 3)
         }
+        guard value.isFinite, optimum.allSatisfy(\.isFinite) else { throw FitError.noFiniteOptimum }
         _ = laplace(optimum)
         let pirlsConverged = deviance.lastConverged
         let conditional = deviance.conditionalBetaCovariance(theta: Array(optimum[0..<2]), beta: Array(optimum[2...]))
