@@ -42,7 +42,8 @@ PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); pri
 start_server() {  # $1: database file
   "$BIN" serve --study "$WORK/build" --db "$1" --host 127.0.0.1 --port "$PORT" --public "$WORK/public" \
     --admin-token bench-token --log-level warning --sessions-per-client-per-minute 1000000 \
-    --sessions-per-minute 1000000 >>"$WORK/server.log" 2>&1 &
+    --sessions-per-minute 1000000 --sessions-per-network-per-minute 1000000 \
+    --max-connections 100000 --max-connections-per-client 100000 >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
     if "$PY" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" 2>/dev/null; then return 0; fi

@@ -71,7 +71,7 @@ def ours_ms(row):
 first = rows[0]["ours"]
 gflop, peak = first["gflop_per_pass"], statistics.median(r["ours"]["sgemm_gflops_1thread"] for r in rows)
 print(f"\n{first['model']}: {gflop:.2f} GFLOP per 128x128 pass (direct convolution count); sgemm peak {peak:.0f} GFLOP/s per thread; "
-      f"3x3 convolutions: {first['algorithm']}")
+      f"3x3 convolutions: {first['algorithm']}; OpenBLAS kernels {first.get('blas_core', '?')} (chosen by {first.get('blas_core_chosen_by', '?')})")
 print("threads batch | ours ms (median of repeats) | ORT ms | ratio of medians | median of per-repeat ratios (each pair run back to back) | per-repeat ratios | sgemm floor ms | peak RSS ours / ORT MiB")
 for t in sorted({r["threads"] for r in rows}):
     for b in sorted({r["batch"] for r in rows}):

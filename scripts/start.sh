@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One command from a fresh clone to a running study: install, build in release, build the default
-# study (faces16to128: HR, LR, SR3 / Regression / bicubic outputs, trial design), start the server.
+# One command from a fresh clone to a running study: install the system libraries (not the test tools, see
+# scripts/test.sh), build in release, build the default study (faces16to128: HR, LR, SR3 / Regression / bicubic
+# outputs, trial design), start the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STUDY="${1:-faces16to128}"

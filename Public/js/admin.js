@@ -1,7 +1,7 @@
 // The researcher's live dashboard: asks for the admin token (kept in sessionStorage for this tab only),
 // then polls GET /api/admin/live with `Authorization: Bearer <token>` and redraws the tables.
 
-import { cellMatrix, formatInterval, formatPercent, sessionRows } from './live-view.js';
+import { cellMatrix, formatInterval, formatPercent, sessionRows, storageLine, taskLabel } from './live-view.js';
 
 const TOKEN_KEY = 'studyserver.admin_token';
 const POLL_MS = 2000;
@@ -39,13 +39,28 @@ function fillTable(table, header, rows) {
 function render(live) {
   $('[data-part="title"]').textContent = `Study dashboard: ${live.study.title}`;
   document.title = `Dashboard: ${live.study.title}`;
-  const questions = Object.fromEntries(live.tasks.map((t) => [t.id, t.question]));
-  const taskName = (id) => (questions[id] ? `${questions[id]} (${id})` : id);
+  const taskName = (id) => taskLabel(live, id);
+  const questions = $('[data-part="tasks"]');
+  questions.replaceChildren(...live.tasks.map((t) => {
+    const item = document.createElement('li');
+    item.textContent = `${t.label}: “${t.question}”`;
+    return item;
+  }));
+  const warnings = $('[data-part="warnings"]');
+  warnings.replaceChildren(...(live.warnings ?? []).map((text) => {
+    const item = document.createElement('li');
+    item.textContent = text;
+    return item;
+  }));
+  warnings.hidden = warnings.childElementCount === 0;
 
   fillTable($('[data-part="sessions"]'),
-    ['Task', 'Active', 'Complete', 'Abandoned', 'Sequences handed out', 'Answers'],
-    [...sessionRows(live).map((r) => [{ text: taskName(r.task), className: 'text' }, String(r.active), String(r.complete),
-      String(r.abandoned), `${r.handedOut} of ${r.sequences}`, String(r.answers)])]);
+    ['Task', 'Planned', 'Active', 'Complete', 'Declined', 'Screen refused', 'Dropped out', 'Sequences handed out', 'Answers'],
+    [...sessionRows(live).map((r) => [{ text: taskName(r.task), className: 'text' }, String(r.planned ?? '-'), String(r.active),
+      String(r.complete), String(r.declined), String(r.screenRefused), String(r.droppedOut), `${r.handedOut} of ${r.sequences}`,
+      String(r.answers)])]);
+
+  $('[data-part="storage"]').textContent = storageLine(live.storage);
 
   const level = Math.round(live.interval.level * 100);
   $('[data-part="interval-note"]').textContent = `Primary ${level}% interval (${live.interval.method}, `
@@ -73,7 +88,10 @@ function render(live) {
     table.dataset.task = matrix.task;
     fillTable(table, ['Image', ...matrix.models.map((m) => m.label)],
       matrix.rows.map((row) => [{ text: row.image, className: 'text' }, ...row.cells.map((c) => (c
-        ? { text: `${c.answered} / ${c.planned}`, className: c.answered >= c.planned ? 'full' : 'short' }
+        ? {
+          text: `${c.counted} / ${c.planned}`, className: c.counted >= c.planned ? 'full' : 'short',
+          title: `${c.answered} answered, ${c.counted} count after the exclusions, ${c.planned} planned`,
+        }
         : '-'))]));
     wrap.append(table);
     cells.append(heading, wrap);

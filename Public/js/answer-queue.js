@@ -8,6 +8,8 @@ import { beaconAnswer, postAnswer } from './api.js';
 import { FIRST_RETRY_MS, backoffMs, isRetryable, retryDelayMs } from './retry.js';
 
 const STORAGE_KEY = 'studyserver.pending_answers';
+/** The server's "507 Insufficient Storage": answers are not lost, the study is paused until it saves again. */
+const STORAGE_FULL = 507;
 const MAX_RETRY_MS = 5000;
 
 /** A client-made idempotency key: the server treats a repeated key as the same answer. */
@@ -21,7 +23,8 @@ export function newAnswerKey() {
 export class AnswerQueue {
   /**
    * @param {object} options
-   * @param {(state: {pending: number, waiting: boolean}) => void} [options.onChange] called after every change.
+   * @param {(state: {pending: number, waiting: boolean, paused?: boolean}) => void} [options.onChange] called after
+   *   every change; `paused: true` only while the server answers 507 (its disk is full).
    */
   constructor({ storage = globalThis.localStorage, send = postAnswer, beacon = beaconAnswer, onChange = () => {} } = {}) {
     this.storage = storage;
@@ -127,10 +130,13 @@ export class AnswerQueue {
     this.retryAfterMs = null;
     try {
       await this.send(token, answer);
+      this.paused = false;
       return 'done';
     } catch (error) {
       if (isRetryable(error)) {
         this.retryAfterMs = error.retryAfterMs ?? null; // a 429's Retry-After
+        // 507: the server's disk is full; it saves again once space returns, and the queue keeps retrying.
+        this.paused = error.status === STORAGE_FULL;
         return 'retry';
       }
       if (error && error.status === 409) return 'done'; // that trial is already recorded
@@ -140,6 +146,6 @@ export class AnswerQueue {
   }
 
   changed() {
-    this.onChange({ pending: this.items.length, waiting: this.retryTimer !== null });
+    this.onChange({ pending: this.items.length, waiting: this.retryTimer !== null, ...(this.paused ? { paused: true } : {}) });
   }
 }

@@ -5,12 +5,13 @@ import { RetryableError, isRetryableStatus, retryAfterMs } from './retry.js';
 
 /** An HTTP answer that is not 2xx. `status` is the HTTP status; `message` the server's `error` text. */
 export class ApiError extends Error {
-  /** `retryAfterMs`: the server's Retry-After (429, 503) in milliseconds, or null. */
-  constructor(status, message, retryAfterMs = null) {
+  /** `retryAfterMs`: the server's Retry-After (429, 503) in milliseconds, or null; `body`: its JSON, or null. */
+  constructor(status, message, retryAfterMs = null, body = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.retryAfterMs = retryAfterMs;
+    this.body = body;
   }
 
   /** Worth trying again later: the server is failing or overloaded, not refusing the request. */
@@ -52,7 +53,7 @@ async function request(method, path, body) {
   }
   if (!response.ok) {
     const message = payload && typeof payload.error === 'string' ? payload.error : `HTTP ${response.status}`;
-    throw new ApiError(response.status, message, retryAfterMs(response.headers.get('Retry-After')));
+    throw new ApiError(response.status, message, retryAfterMs(response.headers.get('Retry-After')), payload);
   }
   return { status: response.status, body: payload };
 }

@@ -3,6 +3,7 @@
 // It knows the session's trials only as opaque image URLs and sides; which image is which is the server's business.
 // Importing it runs nothing: `start()` (called by main.js) does.
 
+import { challengeOf, solveChallenge } from './admission.js';
 import * as api from './api.js';
 import { AnswerQueue, newAnswerKey } from './answer-queue.js';
 import { answerFrom } from './contract.js';
@@ -17,7 +18,7 @@ import { CHOICE_KEY_LABELS, TrialStage, runTrial } from './trial.js';
 
 const TOKEN_KEY = 'studyserver.session_token';
 const BROWSER_KEY = 'studyserver.browser_key';
-const FEEDBACK_MS = 1200;
+const FEEDBACK_MS = 2000;
 const INTER_TRIAL_MS = 400;
 const CONTINUE_ARM_MS = 250;
 const REDIRECT_DELAY_MS = 3000;
@@ -136,7 +137,8 @@ function forgetToken() {
 }
 
 /**
- * Retries `operation` while it fails for network reasons or overload, showing `waitingText` meanwhile.
+ * Retries `operation` while it fails for network reasons or overload, showing `waitingText` meanwhile (a text,
+ * or a function of the failure giving one).
  * A 429 waits as long as the server's Retry-After says, at most MAX_RATE_LIMIT_RETRIES times.
  */
 function withRetry(operation, waitingText) {
@@ -145,7 +147,10 @@ function withRetry(operation, waitingText) {
     maxMs: MAX_RETRY_MS,
     minRetryAfterMs: MIN_RETRY_AFTER_MS,
     maxRateLimited: MAX_RATE_LIMIT_RETRIES,
-    onWait: () => { if (waitingText) showLoading(waitingText); },
+    onWait: (error) => {
+      const text = typeof waitingText === 'function' ? waitingText(error) : waitingText;
+      if (text) showLoading(text);
+    },
   });
 }
 
@@ -164,6 +169,28 @@ export function sessionFields(search) {
   return fields;
 }
 
+/** The Web Lock one study page holds for its lifetime, so that a second tab of the same browser never runs. */
+const PAGE_LOCK = 'studyserver.study-page';
+/** How long a new page waits for the lock: a page being reloaded releases it as it unloads. */
+const PAGE_LOCK_WAIT_MS = 1500;
+
+/**
+ * Resolves to true once this page holds PAGE_LOCK (kept until the page goes), false when another tab of
+ * this browser holds it. Browsers without Web Locks run unguarded, as before.
+ */
+export function claimStudyPage(locks = globalThis.navigator?.locks, waitMs = PAGE_LOCK_WAIT_MS) {
+  if (!locks || typeof locks.request !== 'function') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(), waitMs);
+    locks.request(PAGE_LOCK, { signal: giveUp.signal }, () => {
+      clearTimeout(timer);
+      resolve(true);
+      return new Promise(() => {}); // held while the page lives
+    }).catch(() => resolve(false));
+  });
+}
+
 /** Resumes the stored session, or starts (or, for a known participant id, resumes) one on the server. */
 async function openSession() {
   const fields = sessionFields(window.location.search);
@@ -180,10 +207,19 @@ async function openSession() {
     }
     // Only the browser that started a session holds its token: resuming by participant id needs it.
     const key = browserKey();
-    return api.createSession({
-      ...fields, ...windowInfo(), ...(stored ? { resume_token: stored } : {}), ...(key ? { browser_key: key } : {}),
+    const create = (solved = {}) => api.createSession({
+      ...fields, ...windowInfo(), ...(stored ? { resume_token: stored } : {}), ...(key ? { browser_key: key } : {}), ...solved,
     });
-  }, TEXTS.connecting);
+    try {
+      return await create();
+    } catch (error) {
+      // Many people are starting at once: this browser works for its place (admission.js) and asks again.
+      const challenge = challengeOf(error);
+      if (!challenge) throw error;
+      showLoading(TEXTS.waitingForPlace);
+      return create({ challenge: challenge.challenge, proof: await solveChallenge(challenge) });
+    }
+  }, (error) => (error && error.status === 429 ? TEXTS.waitingForPlace : TEXTS.connecting));
 }
 
 class Study {
@@ -219,10 +255,10 @@ class Study {
     }
   }
 
-  showSaving({ pending, waiting }) {
+  showSaving({ pending, waiting, paused }) {
     const line = $('[data-part="saving"]');
     if (pending > 0 && (waiting || this.finishing)) {
-      line.textContent = waiting
+      line.textContent = paused ? TEXTS.savingPaused(pending) : waiting
         ? TEXTS.savingWaiting(pending)
         : TEXTS.saving;
     } else {
@@ -231,6 +267,12 @@ class Study {
   }
 
   async run() {
+    // A second tab of this browser would share the stored session and its open exposure: it stops here,
+    // before it touches either, and the first tab's answers stay as they are.
+    if (!(await claimStudyPage())) {
+      showError(TEXTS.openInAnotherTab);
+      return undefined;
+    }
     this.queue.flushNow(); // answers left over from an earlier visit
     let session;
     try {
@@ -244,6 +286,8 @@ class Study {
     }
     this.adopt(session);
     if (this.session.completed) return this.showDone(this.session);
+    // A decline is final: a reload shows it again, never the consent (the sequence has gone to someone else).
+    if (this.session.declined) return this.showDeclined({ recorded: true });
     const recovered = this.exposures.recover(this.token, navigationKind(performance.getEntriesByType('navigation')),
       this.done);
     if (recovered) api.postEvent(this.token, 'trial_interrupted', recovered);
@@ -284,8 +328,8 @@ class Study {
     return TEXTS.deviceRequirement(this.geometry().need);
   }
 
-  showDeclined() {
-    api.postEvent(this.token, 'consent_declined');
+  showDeclined({ recorded = false } = {}) {
+    if (!recorded) api.postEvent(this.token, 'consent_declined');
     const section = screen('done');
     $('h1', section).textContent = TEXTS.declinedTitle;
     setParagraphs($('[data-part="text"]', section), TEXTS.declined);
@@ -449,7 +493,7 @@ class Study {
       this.done.add(trial.index);
       if (trial.practice) {
         practiced = true;
-        this.stage.feedback.textContent = result.choice === trial.correct ? TEXTS.correct : TEXTS.notCorrect;
+        this.stage.feedback.textContent = TEXTS.practiceFeedback(result.choice, trial.correct);
         await sleep(FEEDBACK_MS);
       }
       this.updateProgress();

@@ -8,14 +8,14 @@ export const CHROME_CSS = { w: 32, h: 250 };
 const EXACT_TOLERANCE = 0.05;
 
 /**
- * @param {object} display the session's `display`: image_px, input_px, device_px_per_image_px, gap_px,
- *   min_window_w / min_window_h (CSS px, optional)
+ * @param {object} display the session's `display`: image_px, input_px, device_px_per_image_px or
+ *   css_px_per_image_px, gap_px, min_window_w / min_window_h (CSS px, optional)
  * @param {number} slots images side by side (2, or 3 with the input)
  * @param {number} dpr window.devicePixelRatio
  */
 export function displayGeometry(display, slots, dpr) {
   const ratio = dpr > 0 && Number.isFinite(dpr) ? dpr : 1;
-  const scale = display.device_px_per_image_px;
+  const scale = devicePxPerImagePx(display, ratio);
   const imageDevicePx = display.image_px * scale;
   // The input is replicated by the largest whole factor that fits the HR images' size.
   const inputFactor = Math.max(1, Math.floor(imageDevicePx / display.input_px));
@@ -40,6 +40,19 @@ export function displayGeometry(display, slots, dpr) {
       h: Math.ceil(Math.max(imageCssPx + CHROME_CSS.h, display.min_window_h || 0)),
     },
   };
+}
+
+/**
+ * Whole device pixels per image pixel on a screen of `dpr`: fixed (`device_px_per_image_px`, the same screen
+ * pixels everywhere), or the whole number nearest to `css_px_per_image_px` x dpr (about the same physical size
+ * everywhere; ties go to the smaller image).
+ */
+export function devicePxPerImagePx(display, dpr) {
+  const css = display.css_px_per_image_px;
+  if (!(css > 0)) return display.device_px_per_image_px;
+  const exact = css * dpr;
+  const below = Math.max(1, Math.floor(exact + 1e-9));
+  return exact - below > below + 1 - exact ? below + 1 : below;
 }
 
 /** The window holds the trial at its exact size. */

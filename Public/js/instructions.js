@@ -29,7 +29,7 @@ export function taskInstructions({ question, showInput, exposureMs, keys, extra 
     shown,
     `Then answer the question: “${question.trim()}”`,
     `Choose the left image with ${keyList(keys.left)}, the right image with ${keyList(keys.right)}, or click or tap`
-      + ' the box on its side. The images are shown only once; answer by your first impression.',
+      + ' the box on its side. The images do not come back while you decide; answer by your first impression.',
     'Keep this page in front and the window as it is during the trials: a trial that is interrupted is marked.',
   ];
   if (extra && extra.trim()) paragraphs.push(extra.trim());

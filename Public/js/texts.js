@@ -6,8 +6,12 @@
 
 export const TEXTS = {
   connecting: 'Connecting to the study server…',
+  waitingForPlace: 'Many people are starting this study right now. Please keep this page open: you are '
+    + 'waiting for a place, and the study starts by itself (usually within a minute).',
   saving: 'Saving your answers…',
   savingWaiting: (pending) => `Saving your answers… (${pending} waiting for the connection)`,
+  savingPaused: (pending) => `Paused, retrying: the study server cannot save answers right now. Your ${pending === 1
+    ? 'answer is' : `${pending} answers are`} kept in this browser and sent automatically; please keep this page open.`,
   waitingForConnection: 'Waiting for the connection…',
   keysSeparator: ' or ',
   imageAlts: {
@@ -43,17 +47,21 @@ export const TEXTS = {
   trialOf: (n, total) => `Trial ${n} of ${total}`,
   practiceTitle: 'Practice',
   practiceIntro: (left) => `First, ${left === 1 ? 'one practice trial' : `${left} practice trials`}. `
-    + 'After each one you will see whether your choice was correct. Practice trials do not count.',
+    + 'After each one you will see whether your choice was correct and which image was the real photo. '
+    + 'Practice trials do not count.',
   startPracticeLabel: 'Start practice',
   practiceOverTitle: 'The practice is over',
   practiceOver: 'Now the study begins. From here on there is no feedback.',
   interruptedTitle: 'This trial was interrupted',
-  correct: 'Correct.',
-  notCorrect: 'Not correct.',
+  /** After a practice trial: whether the choice was right, and which side the real photo was on. */
+  practiceFeedback: (chosen, photo) => `${chosen === photo ? 'Correct.' : 'Not correct.'} `
+    + `The real photo was the ${photo === 'left' ? 'left' : 'right'} image.`,
 
   copied: 'Copied.',
   selectedForCopy: 'Selected: press Ctrl+C (⌘+C on a Mac) to copy.',
 
+  openInAnotherTab: 'This study is already open in another tab or window of this browser. Please go on there '
+    + 'and close this one.',
   startedElsewhere: 'This study was already started in another browser or window. Please go on in that one; '
     + 'if that is not possible, contact the researcher.',
   imageFailed: 'A picture of this study could not be loaded. Please reload the page; if this happens '

@@ -28,12 +28,24 @@ public enum StudyCheck {
         lines.append(
             "    \(plan.trialsPerSequence) trials per sequence: \(plan.practiceTrials) practice, \(plan.imagesPerSequence) main, \(plan.catchTrials) catch"
         )
-        lines.append(
-            "  exposure \(d.exposureMs) ms, images shown at \(d.displayScale) screen px per image px (\(d.displayScale * d.hrSize) px, input \(d.display.input.rawValue))"
-        )
+        if let css = d.display.cssPxPerImagePx {
+            lines.append(
+                "  exposure \(d.exposureMs) ms, images shown at about \(Int((css * Double(d.hrSize)).rounded())) CSS px on every screen "
+                    + "(the whole number of screen px per image px nearest \(String(format: "%g", css)) x DPR), input \(d.display.input.rawValue)")
+        } else {
+            lines.append(
+                "  exposure \(d.exposureMs) ms, images shown at \(d.displayScale) screen px per image px (\(d.displayScale * d.hrSize) px, input \(d.display.input.rawValue))"
+            )
+        }
+        let minutes = SessionTextFacts.expectedMinutes(
+            trials: plan.trialsPerSequence, fixationMs: d.display.fixationMs, exposureMs: d.exposureMs)
+        lines.append("  session: about \(minutes) minutes (what \(SessionTextFacts.minutesPlaceholder) in the texts becomes)")
+        for contradiction in SessionTextFacts.contradictions(in: d.texts, expectedMinutes: minutes) {
+            lines.append("  warning: \(contradiction)")
+        }
         let risk = ExclusionRisk(
             rules: d.exclusions, catchTrials: plan.catchTrials,
-            answeredTrials: plan.imagesPerSequence + plan.catchTrials)
+            answeredTrials: plan.imagesPerSequence + plan.catchTrials, participants: d.participantsPerTask * d.tasks.count)
         lines.append(contentsOf: risk.describe())
         return lines.joined(separator: "\n")
     }

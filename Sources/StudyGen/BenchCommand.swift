@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SR3Core
+import StudyBuilder
 
 /// `studygen bench`: U-Net forward time, sampling time, batch throughput and peak memory, in one run.
 struct BenchCommand: AsyncParsableCommand {
@@ -63,11 +64,13 @@ struct BenchCommand: AsyncParsableCommand {
             print(
                 "{\"model\": \"\(model)\", \"size\": \(size), \"runs\": \(runs), \"steps\": \(steps), \"batch\": \(batch), "
                     + "\"algorithm\": \"\(conv.rawValue)\", \"cpu_target\": \"\(SR3CoreBuild.target)\", "
+                    + "\"blas_core\": \"\(BLASLibrary.coreName)\", \"blas_core_chosen_by\": \"\(BLASKernels.chooser().rawValue)\", "
                     + "\"forward_fnv1a\": \"\(checksum)\", " + fields.joined(separator: ", ") + "}")
         } else {
             print(
                 "model \(model), \(size)x\(size), cores \(ProcessInfo.processInfo.activeProcessorCount), 3x3 convolutions: \(conv.rawValue), "
                     + "SR3Core built for \(SR3CoreBuild.target)")
+            print("OpenBLAS kernels: \(BLASKernels.describe())")
             print("forward output checksum (FNV-1a of the bits)  \(checksum)")
             for (name, value) in report {
                 print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%10.2f", value))

@@ -53,6 +53,7 @@ struct BuildCommand: AsyncParsableCommand {
         let paths = StudyPaths(argument: study)
         let logger = StudyBuild.logger("studygen.build")
         let progress = BuildProgress(logger: logger, bar: noProgressBar ? false : nil)
+        logger.info("OpenBLAS kernels: \(BLASKernels.describe())")
         let cacheFolder = cache.map {
             URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
         }

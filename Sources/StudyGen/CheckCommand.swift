@@ -15,6 +15,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             print(try StudyCheck.check(StudyPaths(argument: study)))
+            print("  OpenBLAS kernels: \(BLASKernels.describe())")
         } catch let error as StudyError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

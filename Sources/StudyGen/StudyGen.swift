@@ -13,8 +13,10 @@ struct StudyGen: AsyncParsableCommand {
         ]
     )
 
-    /// ArgumentParser's own entry point, after checking that this CPU can run the SR3Core it was built with.
+    /// ArgumentParser's own entry point, after making OpenBLAS use the kernels this CPU runs (a relaunch when it
+    /// fell back to older ones) and checking that this CPU can run the SR3Core it was built with.
     static func main() async {
+        BLASKernels.relaunchIfOpenBLASFellBack()
         if let problem = CPUCompatibility.sr3CoreProblem() {
             FileHandle.standardError.write(Data("Error: \(problem)\n".utf8))
             Foundation.exit(70)

@@ -32,6 +32,9 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
     public var receivedAt: Double?
     /// The screen the answer was given on, as the browser reported it; nil for answers without it.
     public var screen: AnswerScreen?
+    /// Prolific's STUDY_ID and SESSION_ID for the participant, when the link carried them.
+    public var prolificStudyID: String?
+    public var prolificSessionID: String?
 
     /// The participant picked the model's output (or the foil) over the ground truth.
     public var fooled: Bool { choice == modelSide }
@@ -47,6 +50,8 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         case servedAt = "served_at"
         case receivedAt = "received_at"
         case screen
+        case prolificStudyID = "prolific_study_id"
+        case prolificSessionID = "prolific_session_id"
     }
 
     public init(
@@ -54,7 +59,8 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         kind: TrialKind, image: String, model: String, modelSide: Side, choice: Side,
         responseMs: Double, exposureMs: Double? = nil, frames: Int? = nil,
         flagged: Bool = false, sessionComplete: Bool = true, flags: [String] = [], answeredAt: String? = nil,
-        servedAt: Double? = nil, receivedAt: Double? = nil, screen: AnswerScreen? = nil
+        servedAt: Double? = nil, receivedAt: Double? = nil, screen: AnswerScreen? = nil,
+        prolificStudyID: String? = nil, prolificSessionID: String? = nil
     ) {
         self.participant = participant
         self.session = session
@@ -76,6 +82,8 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         self.servedAt = servedAt
         self.receivedAt = receivedAt
         self.screen = screen
+        self.prolificStudyID = prolificStudyID
+        self.prolificSessionID = prolificSessionID
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,7 +108,9 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
             answeredAt: try c.decodeIfPresent(String.self, forKey: .answeredAt),
             servedAt: try c.decodeIfPresent(Double.self, forKey: .servedAt),
             receivedAt: try c.decodeIfPresent(Double.self, forKey: .receivedAt),
-            screen: try c.decodeIfPresent(AnswerScreen.self, forKey: .screen))
+            screen: try c.decodeIfPresent(AnswerScreen.self, forKey: .screen),
+            prolificStudyID: try c.decodeIfPresent(String.self, forKey: .prolificStudyID),
+            prolificSessionID: try c.decodeIfPresent(String.self, forKey: .prolificSessionID))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -126,6 +136,8 @@ public struct AnsweredTrial: Codable, Sendable, Equatable {
         try c.encodeIfPresent(servedAt, forKey: .servedAt)
         try c.encodeIfPresent(receivedAt, forKey: .receivedAt)
         try c.encodeIfPresent(screen, forKey: .screen)
+        try c.encodeIfPresent(prolificStudyID, forKey: .prolificStudyID)
+        try c.encodeIfPresent(prolificSessionID, forKey: .prolificSessionID)
     }
 }
 
@@ -149,6 +161,13 @@ public struct AnswerScreen: Codable, Sendable, Equatable {
         self.windowH = windowH
         self.dpr = dpr
         self.renderedPx = renderedPx
+    }
+
+    /// The drawn image's width in CSS pixels (rendered width over devicePixelRatio): its physical size up to the
+    /// screen's CSS-pixel density; nil when unknown.
+    public var cssPx: Double? {
+        guard let renderedPx, renderedPx > 0, let dpr, dpr > 0 else { return nil }
+        return renderedPx / dpr
     }
 
     /// Screen pixels per image pixel as drawn (rendered width over the image's size), nil when unknown.

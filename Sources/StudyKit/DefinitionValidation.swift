@@ -69,6 +69,14 @@ enum DefinitionValidation {
         try require(
             d.exclusions.oneSidedMinTrials >= 1, "exclusions.one_sided_min_trials",
             "one_sided_min_trials is \(d.exclusions.oneSidedMinTrials)", "use 1 or more answers, e.g. 10")
+        if let q = d.exclusions.foolRateFDR {
+            try require(
+                q > 0 && q < 1, "exclusions.fool_rate_fdr", "fool_rate_fdr is \(q)",
+                "use a false discovery rate above 0 and below 1, e.g. 0.05, or null for no screening")
+        }
+        try require(
+            d.exclusions.foolRateSD >= 0 && d.exclusions.foolRateSD <= 5, "exclusions.fool_rate_sd",
+            "fool_rate_sd is \(d.exclusions.foolRateSD)", "use a standard deviation on the logit scale between 0 and 5, e.g. 1")
         try require(
             d.exclusions.maxFocusLosses >= 1, "exclusions.max_focus_losses",
             "max_focus_losses is \(d.exclusions.maxFocusLosses)", "use 1 or more trials, e.g. 3")
@@ -82,6 +90,12 @@ enum DefinitionValidation {
         try require(
             d.assignment.abandonAfterMinutes > 0, "assignment.abandon_after_minutes",
             "abandon_after_minutes is \(d.assignment.abandonAfterMinutes)", "use a positive number of minutes, e.g. 30")
+        if let pattern = d.assignment.participantIDPattern {
+            try require(
+                ParticipantIdentifier.idPattern(pattern) != nil, "assignment.participant_id_pattern",
+                "participant_id_pattern `\(pattern)` is not a regular expression",
+                "use a regular expression the whole id must match, e.g. '[0-9a-f]{24}' for Prolific ids")
+        }
     }
 
     private static func validateDisplay(_ file: StudyDefinitionFile) throws {
@@ -108,6 +122,19 @@ enum DefinitionValidation {
                     "image_px \(imagePx) is not a whole multiple of hr_size \(d.hrSize): images are now shown by pixel replication at a whole number of screen pixels per image pixel",
                 fix: "replace it with `device_px_per_image_px: \(suggestion)` (\(suggestion * d.hrSize) screen pixels per image)")
         }
+        if let css = display.cssPxPerImagePx {
+            guard css.isFinite, css >= 0.5, css <= 16 else {
+                throw file.error(
+                    field: "display.css_px_per_image_px", problem: "css_px_per_image_px is \(css)",
+                    fix: "use CSS pixels per image pixel from 0.5 to 16, e.g. 2 (a 128-pixel image about 256 CSS px wide)")
+            }
+            guard display.devicePxPerImagePx == nil, display.imagePx == nil else {
+                throw file.error(
+                    field: "display.css_px_per_image_px",
+                    problem: "css_px_per_image_px and \(display.devicePxPerImagePx != nil ? "device_px_per_image_px" : "image_px") both set the size",
+                    fix: "keep one: css_px_per_image_px for the same physical size on every screen, device_px_per_image_px for the same screen pixels")
+            }
+        }
         if display.input == .bicubic && !d.models.contains(where: { $0.kind == .bicubic }) {
             throw file.error(
                 field: "display.input", problem: "input `bicubic` shows the bicubic model's upsample, but no model has kind bicubic",
@@ -119,9 +146,10 @@ enum DefinitionValidation {
             (0...10_000).contains(display.minWindowWidth), "display.min_window_width",
             "min_window_width is \(display.minWindowWidth)", "use 0 to 10000 CSS pixels, e.g. 900", file)
         try require(
-            !display.allowedDPRs.isEmpty && display.allowedDPRs.allSatisfy { $0.isFinite && $0 >= 0.25 && $0 <= 8 },
+            display.allowedDPRs.allSatisfy { $0.isFinite && $0 >= 0.25 && $0 <= 8 },
             "display.allowed_dprs", "allowed_dprs is \(display.allowedDPRs)",
-            "list devicePixelRatios between 0.25 and 8, e.g. [1, 1.25, 2, 3] (where Chromium was measured pixel-exact)", file)
+            "list devicePixelRatios between 0.25 and 8, e.g. [1, 1.25, 2, 3] (where Chromium was measured pixel-exact), or [] for every ratio",
+            file)
         try require(
             (0...10_000).contains(display.minWindowHeight), "display.min_window_height",
             "min_window_height is \(display.minWindowHeight)", "use 0 to 10000 CSS pixels, e.g. 500", file)

@@ -22,8 +22,9 @@ public struct ExclusionRisk: Sendable, Equatable {
     public var combined: Double { 1 - rules.compactMap(\.probability).reduce(1) { $0 * (1 - $1) } }
     public var hasWarning: Bool { rules.contains(where: \.warning) }
 
+    /// `participants`: how many the study plans in all (the fool-rate screening tests them together).
     public init(
-        rules: ExclusionRules, catchTrials: Int, answeredTrials: Int,
+        rules: ExclusionRules, catchTrials: Int, answeredTrials: Int, participants: Int = 0,
         catchAccuracy: Double = ExclusionRisk.attentiveCatchAccuracy
     ) {
         var out: [Rule] = []
@@ -60,6 +61,25 @@ public struct ExclusionRisk: Sendable, Equatable {
                     Rule(
                         rule: name, probability: p, note: "\(needed) or more of \(answeredTrials) on the same side",
                         warning: p > Self.warningShare))
+            }
+        }
+        let choiceFlags = rules.excludeFlags.filter { $0 == .implausibleFoolRateHigh || $0 == .implausibleFoolRateLow }
+        if !choiceFlags.isEmpty {
+            let name = choiceFlags.map(\.rawValue).joined(separator: ", ")
+            if let q = rules.foolRateFDR {
+                // Benjamini-Hochberg with honest (null) participants rejects any of them with probability q,
+                // and then almost always just one: about q / participants each. The crowd's measured spread
+                // keeps honest differences in skill from counting as evidence (see docs).
+                let p = participants > 0 ? min(1, q / Double(participants)) : q
+                let each = choiceFlags.count == 2 ? "" : " (only \(choiceFlags[0] == .implausibleFoolRateHigh ? "high" : "low") rates exclude)"
+                out.append(
+                    Rule(
+                        rule: "\(name) at fool_rate_fdr \(Self.percent(q))", probability: p,
+                        note: "false discovery control across \(participants > 0 ? "\(participants)" : "all") participants\(each): "
+                            + "about q / participants each; 0.03% in the crossed simulation",
+                        warning: p > Self.warningShare))
+            } else {
+                out.append(Rule(rule: name, probability: 0, note: "never raised: fool_rate_fdr is null", warning: false))
             }
         }
         let impossible = rules.excludeFlags.filter { [.earlyAnswers, .unseenAnswers, .tooFastSession].contains($0) }

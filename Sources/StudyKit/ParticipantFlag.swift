@@ -1,5 +1,6 @@
 /// Why a participant's answers may not be trustworthy. Raised per participant from what the server saw
-/// (when each trial's images were served, when its answer arrived) and what the participant answered;
+/// (when each trial's images were served, when its answer arrived) and what the participant answered
+/// (the `implausible_fool_rate_*` flags compare them with the whole crowd, so only the report raises them);
 /// `exclusions.exclude_flags` in study.yaml decides which of them remove the participant.
 public enum ParticipantFlag: String, Codable, Sendable, CaseIterable, Comparable {
     /// An answer arrived sooner after its images were served than the exposure plus the minimum response time.
@@ -16,6 +17,11 @@ public enum ParticipantFlag: String, Codable, Sendable, CaseIterable, Comparable
     case focusLost = "focus_lost"
     /// A trial's images were served again (reload, back/forward) or the browser reported an interruption.
     case interrupted
+    /// Fooled far more often than the other participants' rates in the same (task, model) cells predict
+    /// (`exclusions.fool_rate_fdr`): the choices of a script that tells the images apart and picks the model's.
+    case implausibleFoolRateHigh = "implausible_fool_rate_high"
+    /// Fooled far less often than the other participants predict: a script that picks the truth every time.
+    case implausibleFoolRateLow = "implausible_fool_rate_low"
 
     public static func < (a: ParticipantFlag, b: ParticipantFlag) -> Bool {
         allCases.firstIndex(of: a) ?? 0 < allCases.firstIndex(of: b) ?? 0
@@ -31,6 +37,8 @@ public enum ParticipantFlag: String, Codable, Sendable, CaseIterable, Comparable
         case .oneSided: return "chose the same side almost always"
         case .focusLost: return "lost focus or visibility in several trials"
         case .interrupted: return "trials re-shown after a reload or interruption"
+        case .implausibleFoolRateHigh: return "fooled far more often than the other participants (false discovery rate control)"
+        case .implausibleFoolRateLow: return "fooled far less often than the other participants (false discovery rate control)"
         }
     }
 }

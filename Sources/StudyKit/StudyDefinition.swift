@@ -181,6 +181,10 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     /// Device (screen) pixels per image pixel: every stimulus is shown by pixel replication at exactly this
     /// integer factor on every screen, whatever its devicePixelRatio or zoom. nil: from `imagePx`, else 2.
     public var devicePxPerImagePx: Int?
+    /// CSS pixels per image pixel: images keep about the same physical size on every screen. Each screen then
+    /// gets the whole number of device pixels per image pixel nearest to this x its devicePixelRatio (2 CSS px at
+    /// DPR 1 -> 2, at 1.5 -> 3, at 2 -> 4), so the pixels stay exact. Exclusive with `devicePxPerImagePx`.
+    public var cssPxPerImagePx: Double?
     /// Legacy key: the drawn size of an HR image, now read as device pixels; must be a whole multiple of
     /// `hr_size` (`image_px: 256` with `hr_size: 128` means `device_px_per_image_px: 2`).
     public var imagePx: Int?
@@ -194,10 +198,13 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     /// physical pixels would show the images too small. The trial's own size may demand more.
     public var minWindowWidth: Int
     public var minWindowHeight: Int
-    /// The devicePixelRatios (screen scaling x browser zoom) at which the images are shown pixel-exact; any
-    /// other is asked to reset the zoom. Measured exact in Chromium: 1, 1.25, 2, 3 (not 1.1, 1.5, 1.75, 2.5).
+    /// The devicePixelRatios (screen scaling x browser zoom) a participant may use; any other is asked to reset
+    /// the zoom; empty: every ratio. The defaults are the ratios measured pixel-exact in Chromium: with a fixed
+    /// device factor 1, 1.25, 2, 3 (not 1.1, 1.5, 1.75, 2.5); with `cssPxPerImagePx` 1, 1.1, 1.25, 1.5, 2 (not
+    /// 1.75, 2.5, 3: their larger images were partly resampled).
     public var allowedDPRs: [Double]
     public static let exactDPRs: [Double] = [1, 1.25, 2, 3]
+    public static let exactDPRsAtPhysicalSize: [Double] = [1, 1.1, 1.25, 1.5, 2]
 
     public enum InputRendering: String, Codable, Sendable, CaseIterable {
         /// The LR image with every pixel replicated (blocky, exactly the pixels the model received).
@@ -210,6 +217,7 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case devicePxPerImagePx = "device_px_per_image_px"
+        case cssPxPerImagePx = "css_px_per_image_px"
         case imagePx = "image_px"
         case gapPx = "gap_px"
         case fixationMs = "fixation_ms"
@@ -220,36 +228,42 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     }
 
     public init(
-        devicePxPerImagePx: Int? = nil, imagePx: Int? = nil, gapPx: Int = 32, fixationMs: Int = 500,
-        input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500,
-        allowedDPRs: [Double] = DisplaySpec.exactDPRs
+        devicePxPerImagePx: Int? = nil, cssPxPerImagePx: Double? = nil, imagePx: Int? = nil, gapPx: Int = 32,
+        fixationMs: Int = 500, input: InputRendering = .pixelated, minWindowWidth: Int = 900, minWindowHeight: Int = 500,
+        allowedDPRs: [Double]? = nil
     ) {
         self.devicePxPerImagePx = devicePxPerImagePx
+        self.cssPxPerImagePx = cssPxPerImagePx
         self.imagePx = imagePx
         self.gapPx = gapPx
         self.fixationMs = fixationMs
         self.input = input
         self.minWindowWidth = minWindowWidth
         self.minWindowHeight = minWindowHeight
-        self.allowedDPRs = allowedDPRs
+        self.allowedDPRs = allowedDPRs ?? Self.defaultDPRs(cssPxPerImagePx: cssPxPerImagePx)
     }
+
+    static func defaultDPRs(cssPxPerImagePx: Double?) -> [Double] { cssPxPerImagePx == nil ? exactDPRs : exactDPRsAtPhysicalSize }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         devicePxPerImagePx = try c.decodeIfPresent(Int.self, forKey: .devicePxPerImagePx)
+        cssPxPerImagePx = try c.decodeIfPresent(Double.self, forKey: .cssPxPerImagePx)
         imagePx = try c.decodeIfPresent(Int.self, forKey: .imagePx)
         gapPx = try c.decodeIfPresent(Int.self, forKey: .gapPx) ?? 32
         fixationMs = try c.decodeIfPresent(Int.self, forKey: .fixationMs) ?? 500
         input = try c.decodeIfPresent(InputRendering.self, forKey: .input) ?? .pixelated
         minWindowWidth = try c.decodeIfPresent(Int.self, forKey: .minWindowWidth) ?? 900
         minWindowHeight = try c.decodeIfPresent(Int.self, forKey: .minWindowHeight) ?? 500
-        allowedDPRs = try c.decodeIfPresent([Double].self, forKey: .allowedDPRs) ?? Self.exactDPRs
+        allowedDPRs = try c.decodeIfPresent([Double].self, forKey: .allowedDPRs) ?? Self.defaultDPRs(cssPxPerImagePx: cssPxPerImagePx)
     }
 
     /// The integer device-pixel factor for a study with HR images of `hrSize` pixels, or nil when the legacy
     /// `image_px` is not a whole multiple of `hrSize` (the validation reports that).
     public func scale(hrSize: Int) -> Int? {
         if let devicePxPerImagePx { return devicePxPerImagePx }
+        // At a physical size, the factor of a DPR-1 screen (each screen gets its own in the page).
+        if let cssPxPerImagePx { return max(1, Int(cssPxPerImagePx.rounded())) }
         guard let imagePx else { return Self.defaultDevicePxPerImagePx }
         guard hrSize > 0, imagePx >= hrSize, imagePx % hrSize == 0 else { return nil }
         return imagePx / hrSize
@@ -276,6 +290,13 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
     public var oneSidedMinTrials: Int
     /// `focus_lost`: raised when focus or visibility was lost in at least this many trials.
     public var maxFocusLosses: Int
+    /// `implausible_fool_rate_high` / `_low`: each participant's fool count is tested against the other
+    /// participants' rates, two-sided, with Benjamini-Hochberg false discovery control at this q
+    /// (nil: no screening).
+    public var foolRateFDR: Double?
+    /// How far honest participants' fool rates spread, as a standard deviation on the logit scale: the
+    /// screening's allowance for honest differences in skill and images.
+    public var foolRateSD: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case minCatchAccuracy = "min_catch_accuracy"
@@ -286,15 +307,22 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         case oneSidedShare = "one_sided_share"
         case oneSidedMinTrials = "one_sided_min_trials"
         case maxFocusLosses = "max_focus_losses"
+        case foolRateFDR = "fool_rate_fdr"
+        case foolRateSD = "fool_rate_sd"
     }
 
-    public static let defaultExcludeFlags: [ParticipantFlag] = [.earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided]
+    public static let defaultExcludeFlags: [ParticipantFlag] = [
+        .earlyAnswers, .unseenAnswers, .tooFastSession, .oneSided, .implausibleFoolRateHigh, .implausibleFoolRateLow,
+    ]
+    public static let defaultFoolRateFDR = 0.05
+    public static let defaultFoolRateSD = 1.0
 
     public init(
         minCatchAccuracy: Double? = 0.75, dropFlaggedExposures: Bool = true,
         minResponseMs: Double? = 150, requireComplete: Bool = false,
         excludeFlags: [ParticipantFlag] = ExclusionRules.defaultExcludeFlags,
-        oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3
+        oneSidedShare: Double = 0.9, oneSidedMinTrials: Int = 10, maxFocusLosses: Int = 3,
+        foolRateFDR: Double? = ExclusionRules.defaultFoolRateFDR, foolRateSD: Double = ExclusionRules.defaultFoolRateSD
     ) {
         self.minCatchAccuracy = minCatchAccuracy
         self.dropFlaggedExposures = dropFlaggedExposures
@@ -304,6 +332,8 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         self.oneSidedShare = oneSidedShare
         self.oneSidedMinTrials = oneSidedMinTrials
         self.maxFocusLosses = maxFocusLosses
+        self.foolRateFDR = foolRateFDR
+        self.foolRateSD = foolRateSD
     }
 
     public init(from decoder: any Decoder) throws {
@@ -317,6 +347,8 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
         oneSidedShare = try c.decodeIfPresent(Double.self, forKey: .oneSidedShare) ?? d.oneSidedShare
         oneSidedMinTrials = try c.decodeIfPresent(Int.self, forKey: .oneSidedMinTrials) ?? d.oneSidedMinTrials
         maxFocusLosses = try c.decodeIfPresent(Int.self, forKey: .maxFocusLosses) ?? d.maxFocusLosses
+        foolRateFDR = c.contains(.foolRateFDR) ? try c.decodeIfPresent(Double.self, forKey: .foolRateFDR) : d.foolRateFDR
+        foolRateSD = try c.decodeIfPresent(Double.self, forKey: .foolRateSD) ?? d.foolRateSD
     }
 
     /// The shortest time a human answer can take after the trial's images were served.
@@ -359,7 +391,10 @@ public struct StudyTexts: Codable, Sendable, Equatable {
 
     public init(
         consent: String =
-            "You are invited to take part in a short study about image quality. It takes about 10 minutes. Your answers are recorded anonymously. You may stop at any time.",
+            "You are invited to take part in a short study about image quality. It takes about {minutes} minutes. "
+            + "We record your choices and how long each took, your participant id from the recruiting platform (if any), "
+            + "your browser, window size and screen pixel ratio, and whether the page lost focus. The answers are stored "
+            + "under that id: they are pseudonymous, not anonymous, and used only for this research. You may stop at any time.",
         instructions: String = "",
         completion: String = "Thank you. Your answers are saved."
     ) {
@@ -397,13 +432,23 @@ public struct CompletionSpec: Codable, Sendable, Equatable {
 public struct AssignmentSpec: Codable, Sendable, Equatable {
     /// A sequence handed out and idle this long is handed out again.
     public var abandonAfterMinutes: Double
+    /// A regular expression every participant id (`pid`, PROLIFIC_PID) must match as a whole, e.g.
+    /// `[0-9a-f]{24}` for Prolific ids; nil: any id within `ParticipantIdentifier`'s rule.
+    public var participantIDPattern: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case abandonAfterMinutes = "abandon_after_minutes" }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case abandonAfterMinutes = "abandon_after_minutes"
+        case participantIDPattern = "participant_id_pattern"
+    }
 
-    public init(abandonAfterMinutes: Double = 30) { self.abandonAfterMinutes = abandonAfterMinutes }
+    public init(abandonAfterMinutes: Double = 30, participantIDPattern: String? = nil) {
+        self.abandonAfterMinutes = abandonAfterMinutes
+        self.participantIDPattern = participantIDPattern
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         abandonAfterMinutes = try c.decodeIfPresent(Double.self, forKey: .abandonAfterMinutes) ?? 30
+        participantIDPattern = try c.decodeIfPresent(String.self, forKey: .participantIDPattern)
     }
 }

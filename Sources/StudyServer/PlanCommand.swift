@@ -64,7 +64,8 @@ struct PlanCommand: AsyncParsableCommand {
     static func exclusionRisk(_ definition: StudyDefinition, imagesPerParticipant: Int) -> ExclusionRisk {
         ExclusionRisk(
             rules: definition.exclusions, catchTrials: definition.catchTrialsPerSequence,
-            answeredTrials: imagesPerParticipant + definition.catchTrialsPerSequence)
+            answeredTrials: imagesPerParticipant + definition.catchTrialsPerSequence,
+            participants: definition.participantsPerTask * definition.tasks.count)
     }
 
     func run() async throws {

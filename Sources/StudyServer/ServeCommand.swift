@@ -32,6 +32,37 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "New sessions the whole server starts per minute (429 with Retry-After beyond).")
     var sessionsPerMinute = ServerSettings.defaultSessionsPerMinute
 
+    @Option(help: "New sessions one network (/24 IPv4, /56 IPv6) may start per minute (then priced or 429, as above).")
+    var sessionsPerNetworkPerMinute = ServerSettings.defaultSessionsPerNetworkPerMinute
+
+    @Option(
+        help: """
+            Past a session limit, a new session is admitted at once for a proof of work of at least this many bits \
+            (about 2^bits hashes in the browser, rising with the flood; 0: Retry-After only).
+            """)
+    var challengeBits = ServerSettings.defaultChallengeBits
+
+    @Option(help: "Open connections in all; more are closed at once.")
+    var maxConnections = ConnectionLimits.defaults.maxConnections
+
+    @Option(help: "Open connections from one client address (not applied with --trust-forwarded-for).")
+    var maxConnectionsPerClient = ConnectionLimits.defaults.maxConnectionsPerClient
+
+    @Option(help: "Seconds a new connection has to send its first request's headers.")
+    var headerTimeout = ConnectionLimits.defaults.headerTimeout
+
+    @Option(help: "Seconds a request has to send its body after its headers.")
+    var bodyTimeout = ConnectionLimits.defaults.bodyTimeout
+
+    @Option(help: "Seconds a connection may stay open without a request after a response.")
+    var idleTimeout = ConnectionLimits.defaults.idleTimeout
+
+    @Option(help: "New sessions wait (507) while the database's disk has fewer free MiB than this; answers go on.")
+    var minFreeMB = 64
+
+    @Option(help: "Seconds between truncating checkpoints that keep the database's WAL small.")
+    var checkpointSeconds = 30.0
+
     @Flag(help: "Behind a reverse proxy on this host: count clients by the last X-Forwarded-For address.")
     var trustForwardedFor = false
 
@@ -43,8 +74,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let minutes = abandonAfterMinutes, !(minutes > 0) {
             throw ValidationError("--abandon-after-minutes must be a positive number")
         }
-        guard sessionsPerClientPerMinute >= 1, sessionsPerMinute >= 1 else {
-            throw ValidationError("--sessions-per-client-per-minute and --sessions-per-minute must be at least 1")
+        guard sessionsPerClientPerMinute >= 1, sessionsPerMinute >= 1, sessionsPerNetworkPerMinute >= 1 else {
+            throw ValidationError(
+                "--sessions-per-client-per-minute, --sessions-per-network-per-minute and --sessions-per-minute must be at least 1")
+        }
+        guard (0...24).contains(challengeBits) else { throw ValidationError("--challenge-bits must be 0-24") }
+        guard maxConnections >= 1, maxConnectionsPerClient >= 1 else {
+            throw ValidationError("--max-connections and --max-connections-per-client must be at least 1")
+        }
+        guard [headerTimeout, bodyTimeout, idleTimeout].allSatisfy({ $0 > 0 && $0 <= 86_400 }) else {
+            throw ValidationError("--header-timeout, --body-timeout and --idle-timeout must be 0-86400 seconds (more than 0)")
+        }
+        guard minFreeMB >= 0, checkpointSeconds > 0, checkpointSeconds <= 86_400 else {
+            throw ValidationError("--min-free-mb must be 0 or more and --checkpoint-seconds 0-86400 (more than 0)")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
     }
@@ -56,32 +98,31 @@ struct ServeCommand: AsyncParsableCommand {
         let publicURL = try PublicFolder.locate(argument: publicFolder)
         let environmentToken = ProcessInfo.processInfo.environment["STUDY_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let token = adminToken ?? environmentToken
-        let settings = ServerSettings(
+        var configured = ServerSettings(
             host: host, port: port, buildFolder: paths.buildFolder, databasePath: inputs.databasePath,
             publicFolder: publicURL, adminToken: token ?? SecretGenerator.adminToken(), abandonAfterMinutes: abandonAfterMinutes,
             sessionsPerClientPerMinute: sessionsPerClientPerMinute, sessionsPerMinute: sessionsPerMinute,
             trustForwardedFor: trustForwardedFor)
+        configured.sessionsPerNetworkPerMinute = sessionsPerNetworkPerMinute
+        configured.challengeBits = challengeBits
+        configured.connections = ConnectionLimits(
+            maxConnections: maxConnections, maxConnectionsPerClient: maxConnectionsPerClient, headerTimeout: headerTimeout,
+            bodyTimeout: bodyTimeout, idleTimeout: idleTimeout)
+        configured.minFreeBytesForNewSessions = Int64(minFreeMB) * 1024 * 1024
+        configured.checkpointInterval = checkpointSeconds
+        let settings = configured
         let server: StudyHTTPServer
         do {
             server = try await StudyHTTPServer(settings: settings, logger: logger)
         } catch {
             throw ServerCommandError("\(error)")
         }
-        let generatedToken = token == nil
+        let generatedToken = token == nil ? settings.adminToken : nil
         let host = self.host
         try await server.run { port in
-            let base = "http://\(host):\(port)"
-            var lines = [
-                "Serving study '\(server.manifest.definition.name)' (\(server.manifest.design.sequences.count) sequences)",
-                "  database:     \(settings.databasePath)",
-                "  participants: \(base)/   (add ?pid=<id> or Prolific's ?PROLIFIC_PID=...&STUDY_ID=...&SESSION_ID=...)",
-                "  researcher:   \(base)/api/admin/progress  and  \(base)/api/admin/export?format=csv",
-            ]
-            lines.append(
-                generatedToken
-                    ? "  admin token:  \(settings.adminToken)   (generated; send 'Authorization: Bearer <token>')"
-                    : "  admin token:  as given (--admin-token / STUDY_ADMIN_TOKEN)")
-            lines.append("Press Ctrl-C to stop.")
+            let lines = ServeBanner.lines(
+                manifest: server.manifest, base: "http://\(host):\(port)", databasePath: settings.databasePath,
+                generatedAdminToken: generatedToken)
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
     }

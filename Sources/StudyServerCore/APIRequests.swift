@@ -15,9 +15,12 @@ struct SessionRequest: Decodable {
     var resumeToken: String?
     /// A secret the browser made and keeps (16-64 of A-Z, a-z, 0-9, '_', '-'): resumes the session it started.
     var browserKey: String?
+    /// A proof-of-work challenge from an earlier 429 (`AdmissionChallenge`) and its solution.
+    var challenge: String?
+    var proof: String?
 
     enum CodingKeys: String, CodingKey {
-        case pid, dpr
+        case pid, dpr, challenge, proof
         case prolificPID = "prolific_pid"
         case studyID = "study_id"
         case sessionID = "session_id"
@@ -25,6 +28,11 @@ struct SessionRequest: Decodable {
         case windowH = "window_h"
         case resumeToken = "resume_token"
         case browserKey = "browser_key"
+    }
+
+    var admissionProof: AdmissionChallenge.Proof? {
+        guard let challenge, let proof, challenge.utf8.count <= 256 else { return nil }
+        return AdmissionChallenge.Proof(challenge: challenge, proof: proof)
     }
 
     /// The identifiers in their one stored spelling (StudyKit's `ParticipantIdentifier`), after every check.

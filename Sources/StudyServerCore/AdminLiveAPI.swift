@@ -31,7 +31,16 @@ struct AdminLiveAPI: Sendable {
 
         let sessions = LiveSnapshot.Sessions(
             active: progress.tasks.map(\.active).reduce(0, +), complete: progress.tasks.map(\.complete).reduce(0, +),
-            abandoned: progress.tasks.map(\.abandoned).reduce(0, +))
+            abandoned: progress.tasks.map(\.abandoned).reduce(0, +), declined: progress.tasks.map(\.declined).reduce(0, +),
+            screenRefused: progress.tasks.map(\.screenRefused).reduce(0, +),
+            droppedOut: progress.tasks.map(\.droppedOut).reduce(0, +))
+        let counted = Self.countedMainTrials(trials, definition: definition)
+        let cells = progress.cells.map {
+            LiveSnapshot.Cell(
+                task: $0.task, model: $0.model, label: labels[$0.model] ?? $0.model, image: $0.image,
+                answered: $0.answered, counted: counted[LiveCellKey(task: $0.task, model: $0.model, image: $0.image), default: 0],
+                planned: $0.planned)
+        }
         let rates = report.foolRates.filter { $0.trials > 0 || labels[$0.model] != nil }.map { row -> LiveSnapshot.FoolRate in
             let interval = row.interval(settings.primaryMethod)
             return LiveSnapshot.FoolRate(
@@ -41,13 +50,13 @@ struct AdminLiveAPI: Sendable {
         }
         return LiveSnapshot(
             study: .init(name: definition.name, title: definition.title), generatedAt: time,
-            tasks: definition.tasks.map { .init(id: $0.id, question: $0.question, showInput: $0.showInput) },
-            sessions: sessions, progress: progress.tasks,
-            cells: progress.cells.map {
+            tasks: definition.tasks.enumerated().map { index, task in
                 .init(
-                    task: $0.task, model: $0.model, label: labels[$0.model] ?? $0.model, image: $0.image,
-                    answered: $0.answered, planned: $0.planned)
+                    id: task.id, label: "Task \(index + 1) (\(task.showInput ? "with" : "without") input)", question: task.question,
+                    showInput: task.showInput, participantsPlanned: definition.participantsPerTask,
+                    sequences: manifest.design.sequences(task: task.id).count)
             },
+            sessions: sessions, progress: progress.tasks, cells: cells,
             answers: trials.count,
             flagged: report.flaggedParticipants.map { screen in
                 LiveSnapshot.Flagged(
@@ -57,8 +66,38 @@ struct AdminLiveAPI: Sendable {
             interval: .init(
                 method: settings.primaryMethod.rawValue, level: settings.level,
                 bootstrapSamples: settings.bootstrapSamples),
-            foolRates: rates, notes: report.notes)
+            foolRates: rates, notes: report.notes, warnings: Self.recruitingWarnings(progress: progress.tasks, cells: cells),
+            storage: database.storageStatus())
     }
+
+    /// Main trials that count after the study's exclusions, per cell: what the report will analyse.
+    static func countedMainTrials(_ trials: [AnsweredTrial], definition: StudyDefinition) -> [LiveCellKey: Int] {
+        let outcome = Exclusions.apply(trials, rules: definition.exclusions, exposureMs: definition.exposureMs)
+        var counted: [LiveCellKey: Int] = [:]
+        for (index, trial) in trials.enumerated() where trial.kind == .main && outcome.reasons[index] == nil {
+            counted[LiveCellKey(task: trial.task, model: trial.model, image: trial.image), default: 0] += 1
+        }
+        return counted
+    }
+
+    /// Where recruiting could stop with holes in the balanced design: every sequence of a task handed out and
+    /// none active any more, while cells have fewer counted answers than planned (excluded or abandoned
+    /// participants' trials do not count).
+    static func recruitingWarnings(progress: [TaskProgress], cells: [LiveSnapshot.Cell]) -> [String] {
+        progress.compactMap { task in
+            let short = cells.filter { $0.task == task.task && $0.counted < $0.planned }
+            guard !short.isEmpty, task.handedOut >= task.sequences, task.active == 0 else { return nil }
+            return "\(task.task): every sequence has been handed out, but \(short.count) of "
+                + "\(cells.filter { $0.task == task.task }.count) cells have fewer counted answers than planned after the "
+                + "exclusions; recruiting more participants (or re-opening the excluded participants' sequences) fills them"
+        }
+    }
+}
+
+struct LiveCellKey: Hashable {
+    var task: String
+    var model: String
+    var image: String
 }
 
 /// The JSON of `GET /api/admin/live`.
@@ -69,24 +108,39 @@ struct LiveSnapshot: Encodable, Sendable {
     }
     struct Task: Encodable, Sendable {
         var id: String
+        /// Short, for tables ("Task 1 (with input)"); the question is shown once per task.
+        var label: String
         var question: String
         var showInput: Bool
+        var participantsPlanned: Int
+        var sequences: Int
         enum CodingKeys: String, CodingKey {
-            case id, question
+            case id, label, question, sequences
             case showInput = "show_input"
+            case participantsPlanned = "participants_planned"
         }
     }
     struct Sessions: Encodable, Sendable {
         var active: Int
         var complete: Int
         var abandoned: Int
+        var declined: Int
+        var screenRefused: Int
+        var droppedOut: Int
+        enum CodingKeys: String, CodingKey {
+            case active, complete, abandoned, declined
+            case screenRefused = "screen_refused"
+            case droppedOut = "dropped_out"
+        }
     }
     struct Cell: Encodable, Sendable {
         var task: String
         var model: String
         var label: String
         var image: String
+        /// Main trials answered, and of them those that count after the study's exclusions.
         var answered: Int
+        var counted: Int
         var planned: Int
     }
     struct Flagged: Encodable, Sendable, Equatable {
@@ -147,9 +201,12 @@ struct LiveSnapshot: Encodable, Sendable {
     var interval: Interval
     var foolRates: [FoolRate]
     var notes: [String]
+    var warnings: [String]
+    /// The database's disk: free bytes and the sizes of the database and its WAL.
+    var storage: StorageStatus
 
     enum CodingKeys: String, CodingKey {
-        case study, tasks, sessions, progress, cells, answers, flagged, interval, notes
+        case study, tasks, sessions, progress, cells, answers, flagged, interval, notes, warnings, storage
         case generatedAt = "generated_at"
         case foolRates = "fool_rates"
     }
@@ -167,5 +224,7 @@ struct LiveSnapshot: Encodable, Sendable {
         try c.encode(interval, forKey: .interval)
         try c.encode(foolRates, forKey: .foolRates)
         try c.encode(notes, forKey: .notes)
+        try c.encode(warnings, forKey: .warnings)
+        try c.encode(storage, forKey: .storage)
     }
 }

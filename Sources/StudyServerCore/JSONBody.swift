@@ -26,12 +26,57 @@ enum JSONBody {
             buffer = try await request.body.collect(upTo: maxRequestBytes)
         } catch let error as HTTPResponseError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, "request body too large: at most \(maxRequestBytes) bytes")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The HTTP parser's own errors: a bad chunk-size line, a body cut short.
+            throw APIError(.badRequest, "request body could not be read: malformed or truncated (chunked) encoding")
         }
         if buffer.readableBytes == 0 {
             if allowEmpty { return Data("{}".utf8) }
             throw APIError(.badRequest, "request body is empty; send a JSON object")
         }
-        return Data(buffer.readableBytesView)
+        let data = Data(buffer.readableBytesView)
+        if let key = duplicateKey(in: data) {
+            throw APIError(.badRequest, "request body has the key '\(key.prefix(64))' twice in one object; send each key once")
+        }
+        return data
+    }
+
+    /// The first key that appears twice in one object of `data` (keys compared after unescaping), or nil.
+    /// Parsers disagree on which of two values wins (Foundation: the first, JavaScript and Python: the
+    /// last), so the server accepts neither. A light scan: malformed JSON is the decoder's to refuse.
+    static func duplicateKey(in data: Data) -> String? {
+        struct Container {
+            var isObject: Bool
+            var keys: Set<String> = []
+            var expectsKey: Bool
+        }
+        let bytes = [UInt8](data)
+        var stack: [Container] = []
+        var at = 0
+        while at < bytes.count {
+            switch bytes[at] {
+            case UInt8(ascii: "{"): stack.append(Container(isObject: true, expectsKey: true))
+            case UInt8(ascii: "["): stack.append(Container(isObject: false, expectsKey: false))
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
+            case UInt8(ascii: ","): if stack.last?.isObject == true { stack[stack.count - 1].expectsKey = true }
+            case UInt8(ascii: ":"): if stack.last?.isObject == true { stack[stack.count - 1].expectsKey = false }
+            case UInt8(ascii: "\""):
+                let start = at
+                at += 1
+                while at < bytes.count, bytes[at] != UInt8(ascii: "\"") { at += bytes[at] == UInt8(ascii: "\\") ? 2 : 1 }
+                guard let top = stack.last, top.isObject, top.expectsKey else { break }
+                let raw = Data(bytes[start..<min(at + 1, bytes.count)])
+                let key =
+                    (try? JSONSerialization.jsonObject(with: raw, options: .fragmentsAllowed) as? String)
+                    ?? String(decoding: raw, as: UTF8.self)
+                if !stack[stack.count - 1].keys.insert(key).inserted { return key }
+            default: break
+            }
+            at += 1
+        }
+        return nil
     }
 
     /// Decodes a JSON object, answering 400 for malformed JSON and 422 for a missing or mistyped field.

@@ -13,6 +13,8 @@ struct ParticipantAPI: Sendable {
     let limiter: SessionCreationLimiter
     let trustForwardedFor: Bool
     let abandonAfter: TimeInterval
+    /// New sessions wait while the disk has less free (`ServerSettings.minFreeBytesForNewSessions`).
+    let minFreeBytesForNewSessions: Int64
     let now: @Sendable () -> Date
 
     var study: StudyDefinition { catalog.manifest.definition }
@@ -38,24 +40,36 @@ struct ParticipantAPI: Sendable {
 
     /// Starts a session, or resumes the participant's own when the body carries its token (`resume_token`)
     /// or the key of the browser that started it (`browser_key`); a participant id alone never resumes.
-    /// New sessions are rate-limited.
+    /// New sessions are admitted by `SessionCreationLimiter`.
     func startSession(_ request: Request, client: String) async throws -> Response {
         let body = try JSONBody.decode(SessionRequest.self, from: try await JSONBody.read(request, allowEmpty: true))
         let ids = try body.validated()
+        if let pattern = study.assignment.participantIDPattern {
+            for (name, id) in [("pid", ids.pid), ("prolific_pid", ids.prolificPID)] {
+                guard let id, !ParticipantIdentifier.matches(id, pattern: pattern) else { continue }
+                throw APIError(
+                    .badRequest, "field '\(name)' is not a participant id of this study: it must match \(pattern)",
+                    reason: "participant_id_pattern")
+            }
+        }
         let start = SessionStart(
             participantID: ids.prolificPID ?? ids.pid, source: ids.prolificPID != nil ? "prolific" : "pid",
             prolificStudyID: ids.studyID, prolificSessionID: ids.sessionID,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
             windowW: body.windowW.map { Int($0) }, windowH: body.windowH.map { Int($0) }, dpr: body.dpr,
             resumeToken: body.resumeToken, browserKey: body.browserKey)
-        if let resumeToken = body.resumeToken, start.participantID == nil {
-            // A browser without a participant id resumes by its token alone.
-            if let snapshot = try await database.touchSession(token: resumeToken, now: now()) {
-                return JSONBody.response(try payload(snapshot), status: .ok)
-            }
+        // A resume is never limited, priced or refused for capacity: it creates nothing.
+        if let snapshot = try await database.resumeSession(start, now: now()) {
+            return JSONBody.response(try payload(snapshot), status: .ok)
         }
-        if let wait = await limiter.acquire(client: client, now: now()) {
-            throw APIError(.tooManyRequests, "too many new sessions; try again in \(wait) s", reason: "rate_limited", retryAfter: wait)
+        if let free = database.storageStatus().freeBytes, free < minFreeBytesForNewSessions { throw APIError.storageLow }
+        if case .priced(let wait, let challenge) = await limiter.acquire(client: client, proof: body.admissionProof, now: now()) {
+            throw APIError(
+                .tooManyRequests,
+                challenge == nil
+                    ? "too many new sessions; try again in \(wait) s"
+                    : "many new sessions at once; try again in \(wait) s, or at once with the challenge solved",
+                reason: "rate_limited", retryAfter: wait, challenge: challenge)
         }
         let snapshot: SessionSnapshot
         do {
@@ -104,6 +118,8 @@ struct ParticipantAPI: Sendable {
                 .unprocessableContent,
                 "trial index \(index) is not in this session (it has trials 0-\(result.trialCount - 1))")
         case .unknownSession: throw APIError.unknownSession
+        case .sessionDeclined:
+            throw APIError(.conflict, "consent was declined in this session: it records no answers", reason: "session_declined")
         }
     }
 
@@ -145,9 +161,22 @@ struct ParticipantAPI: Sendable {
         case .sessionComplete: throw APIError(.conflict, "the session is complete: no more events are recorded", reason: "session_complete")
         case .tooMany:
             throw APIError(
-                .tooManyRequests, "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events",
+                .tooManyRequests,
+                "this session reached its limit of \(StudyDatabase.maxEventsPerSession) events or "
+                    + "\(StudyDatabase.maxEventBytesPerSession) bytes of events",
                 reason: "event_limit")
         }
+    }
+
+    /// The study's texts with `{minutes}` filled from this session's length.
+    private func texts(sessionTrials: Int) -> SessionPayload.Texts {
+        let minutes = SessionTextFacts.expectedMinutes(
+            trials: sessionTrials, fixationMs: study.display.fixationMs, exposureMs: study.exposureMs)
+        let t = study.texts
+        return .init(
+            consent: SessionTextFacts.fill(t.consent, minutes: minutes),
+            instructions: SessionTextFacts.fill(t.instructions, minutes: minutes),
+            completion: SessionTextFacts.fill(t.completion, minutes: minutes))
     }
 
     /// The session payload, built field by field from the allow-list in `SessionPayload`.
@@ -162,20 +191,18 @@ struct ParticipantAPI: Sendable {
             session: session.token, participant: session.participant, resumed: snapshot.resumed,
             study: .init(title: study.title),
             task: .init(question: task.question, showInput: task.showInput),
-            texts: .init(
-                consent: study.texts.consent, instructions: study.texts.instructions,
-                completion: study.texts.completion),
+            texts: texts(sessionTrials: trials.count),
             exposureMs: study.exposureMs, exposureToleranceMs: study.exposureToleranceMs,
             fixationMs: study.display.fixationMs,
             display: .init(
                 imagePx: study.hrSize, inputPx: study.display.input == .bicubic ? study.hrSize : study.lrSize,
-                devicePxPerImagePx: study.displayScale,
+                devicePxPerImagePx: study.displayScale, cssPxPerImagePx: study.display.cssPxPerImagePx,
                 inputRendering: study.display.input == .bicubic ? "upsampled" : "pixelated",
                 gapPx: study.display.gapPx, minWindowW: study.display.minWindowWidth,
                 minWindowH: study.display.minWindowHeight, allowedDPRs: study.display.allowedDPRs),
             trials: trials, answered: snapshot.answered,
             nextIndex: TrialProgress.firstUnanswered(Set(snapshot.answered), below: trials.count),
-            completed: session.completedAt != nil, completionCode: session.completionCode,
+            completed: session.completedAt != nil, declined: snapshot.declined, completionCode: session.completionCode,
             redirectURL: session.completedAt != nil ? study.completion.redirectURL : nil)
     }
 }

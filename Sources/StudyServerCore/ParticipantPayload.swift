@@ -47,6 +47,8 @@ struct SessionPayload: Encodable, Sendable {
         var imagePx: Int
         var inputPx: Int
         var devicePxPerImagePx: Int
+        /// Set when the study keeps the physical size: the page then picks each screen's device factor from it.
+        var cssPxPerImagePx: Double?
         var inputRendering: String
         var gapPx: Int
         var minWindowW: Int
@@ -56,6 +58,7 @@ struct SessionPayload: Encodable, Sendable {
             case imagePx = "image_px"
             case inputPx = "input_px"
             case devicePxPerImagePx = "device_px_per_image_px"
+            case cssPxPerImagePx = "css_px_per_image_px"
             case inputRendering = "input_rendering"
             case gapPx = "gap_px"
             case minWindowW = "min_window_w"
@@ -78,11 +81,13 @@ struct SessionPayload: Encodable, Sendable {
     var answered: [Int]
     var nextIndex: Int?
     var completed: Bool
+    /// Consent was declined before a first answer: the page shows the decline again, never the consent.
+    var declined: Bool
     var completionCode: String?
     var redirectURL: String?
 
     enum CodingKeys: String, CodingKey {
-        case session, participant, resumed, study, task, texts, display, trials, answered, completed
+        case session, participant, resumed, study, task, texts, display, trials, answered, completed, declined
         case exposureMs = "exposure_ms"
         case exposureToleranceMs = "exposure_tolerance_ms"
         case fixationMs = "fixation_ms"
@@ -107,6 +112,7 @@ struct SessionPayload: Encodable, Sendable {
         try c.encode(answered, forKey: .answered)
         try c.encode(nextIndex, forKey: .nextIndex)
         try c.encode(completed, forKey: .completed)
+        try c.encode(declined, forKey: .declined)
         try c.encode(completionCode, forKey: .completionCode)
         try c.encode(redirectURL, forKey: .redirectURL)
     }

@@ -2,9 +2,10 @@ import HTTPTypes
 import Hummingbird
 
 /// The edge of every request, in one middleware (each layer costs a little on every answer): HEAD answered
-/// like GET without a body; no MIME sniffing on any response, and on HTML documents a Content-Security-Policy
-/// that allows only this origin's scripts, styles, images and requests, no Referer (URLs hold session
-/// tokens) and no framing; and one info log line without secrets (`LogRedaction`).
+/// like GET without a body; on every response the router makes (documents, JSON, errors, images, scripts)
+/// no MIME sniffing, a Content-Security-Policy that allows only this origin's scripts, styles, images and
+/// requests, no Referer (URLs hold session tokens) and no framing; and one info log line without secrets
+/// (`LogRedaction`).
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let isHead = request.method == .head
@@ -22,8 +23,7 @@ struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         }
         context.logger.info("\(request.method) \(LogRedaction.path(request.uri.path)) \(response.status.code)")
-        let isDocument = response.headers[.contentType]?.hasPrefix("text/html") ?? false
-        response.headers.append(contentsOf: isDocument ? SecurityHeaders.documentFields : SecurityHeaders.fields)
+        response.headers.append(contentsOf: SecurityHeaders.fields)
         if isHead {
             let length = response.headers[.contentLength]
             response.body = ResponseBody()
@@ -38,11 +38,8 @@ enum SecurityHeaders {
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-    /// Every response: JSON, images, scripts and styles.
-    static let fields: HTTPFields = [.xContentTypeOptions: "nosniff"]
-
-    /// HTML documents, where a policy, the Referer and framing matter.
-    static let documentFields: HTTPFields = [
+    /// Every response: documents, JSON, errors, images, scripts and styles.
+    static let fields: HTTPFields = [
         .contentSecurityPolicy: contentSecurityPolicy,
         .xContentTypeOptions: "nosniff",
         .referrerPolicy: "no-referrer",

@@ -17,6 +17,19 @@ public struct ServerSettings: Sendable {
     public var sessionsPerClientPerMinute: Double
     /// New sessions the whole server starts per minute (burst of the same size).
     public var sessionsPerMinute: Double
+    /// New sessions one network (/24 for IPv4, /56 for IPv6) may start per minute (burst of the same size).
+    public var sessionsPerNetworkPerMinute = ServerSettings.defaultSessionsPerNetworkPerMinute
+    /// Past a limit, a new session costs a proof-of-work challenge of at least this many leading zero bits
+    /// (about 2^bits SHA-256 hashes in the browser; the price rises with the flood); 0: refused with
+    /// Retry-After only.
+    public var challengeBits = ServerSettings.defaultChallengeBits
+    /// New sessions are refused (507, `storage_low`) while the database's disk has less free than this;
+    /// answers go on until the disk is actually full.
+    public var minFreeBytesForNewSessions: Int64 = 64 * 1024 * 1024
+    /// Seconds between truncating checkpoints of the WAL (`StorageMaintenance`).
+    public var checkpointInterval: TimeInterval = 30
+    /// Connection caps and timeouts (`ConnectionGuard`).
+    public var connections = ConnectionLimits.defaults
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it).
     public var trustForwardedFor: Bool
     /// Trials past the first unanswered one whose images may already be fetched.
@@ -26,6 +39,8 @@ public struct ServerSettings: Sendable {
 
     public static let defaultSessionsPerClientPerMinute = 10.0
     public static let defaultSessionsPerMinute = 300.0
+    public static let defaultSessionsPerNetworkPerMinute = 60.0
+    public static let defaultChallengeBits = 14
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, buildFolder: URL, databasePath: String,

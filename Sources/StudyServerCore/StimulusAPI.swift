@@ -14,13 +14,17 @@ struct StimulusAPI: Sendable {
     let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<some RequestContext>) {
-        router.get("/stimuli/:key/:file") { _, context in
-            try await self.serve(key: try context.parameters.require("key"), file: try context.parameters.require("file"))
+        router.get("/stimuli/:key/:file") { request, context in
+            try await self.serve(
+                key: try context.parameters.require("key"), file: try context.parameters.require("file"), path: request.uri.path)
         }
     }
 
-    func serve(key: String, file: String) async throws -> Response {
-        guard Validation.isToken(key), let (index, slot) = Self.parse(file) else { throw APIError.notFound("no such stimulus") }
+    /// Serves the stimulus only at its one canonical URL (`StudyCatalog.url`): the router also matches
+    /// `//`, a trailing `/` and `00-left.png`, which would be aliases of it.
+    func serve(key: String, file: String, path: String) async throws -> Response {
+        guard Validation.isToken(key), let (index, slot) = Self.parse(file), path == StudyCatalog.url(key: key, index: index, slot: slot)
+        else { throw APIError.notFound("no such stimulus") }
         let catalog = self.catalog
         let outcome = try await database.serveStimulus(
             stimulusKey: key, trialIndex: index, slot: slot.rawValue, now: now(), lookahead: lookahead,

@@ -1,10 +1,13 @@
 import Foundation
 import Hummingbird
+import Imaging
 import StudyFiles
 import StudyKit
 
 /// What the server needs from a built study, prepared once at start: each sequence's trials with the
-/// stimulus behind each image slot, and the bytes of every stimulus it may serve, all padded to one length.
+/// stimulus behind each image slot, and the bytes of every stimulus it may serve, re-encoded as canonical
+/// PNGs (`CanonicalPNG`): every stimulus of one size has the same length, chunks and deflate blocks, so
+/// only the decoded pixels differ. The two sides of every trial have one size; the Task-1 input has its own.
 struct StudyCatalog: Sendable {
     /// Where an image of a trial is drawn.
     enum Slot: String, Sendable, CaseIterable { case left, right, input }
@@ -25,22 +28,25 @@ struct StudyCatalog: Sendable {
 
     let manifest: Manifest
     let sequences: [String: Sequence]
-    /// Stimulus bytes by sha256 hex, padded to `stimulusLength`; only stimuli the design shows are here.
+    /// Canonical stimulus bytes by the built file's sha256 hex; only stimuli the design shows are here.
     let stimuli: [String: ByteBuffer]
-    let stimulusLength: Int
 
     enum LoadError: Error, CustomStringConvertible {
         case inconsistent(String)
         case missingStimulus(URL)
         case emptyDesign(URL)
-        case notPNG(URL)
+        case notPNG(URL, String)
+        case sizes([String])
 
         var description: String {
             switch self {
             case .inconsistent(let why): return "the manifest is inconsistent (\(why)); rebuild the study with `studygen build`"
             case .missingStimulus(let url): return "stimulus \(url.path) is missing; rebuild the study with `studygen build`"
             case .emptyDesign(let url): return "the design in \(url.path) has no sequences; check participants_per_task and rebuild"
-            case .notPNG(let url): return "stimulus \(url.path) is not a complete PNG; rebuild the study with `studygen build`"
+            case .notPNG(let url, let why): return "stimulus \(url.path) is not a readable RGB PNG (\(why)); rebuild the study with `studygen build`"
+            case .sizes(let sizes):
+                return "the images shown side by side have different sizes (\(sizes.joined(separator: ", "))), which would tell them apart; "
+                    + "rebuild the study with `studygen build`"
             }
         }
     }
@@ -84,21 +90,25 @@ struct StudyCatalog: Sendable {
         }
         self.sequences = sequences
 
-        var raw: [String: (URL, [UInt8])] = [:]
+        var stimuli: [String: ByteBuffer] = [:]
+        var sizes: [String: String] = [:]
         for (hash, ref) in shown {
             guard Self.isSHA256(hash) else { throw LoadError.inconsistent("stimulus \(ref.file) is not named by a sha256") }
             let url = buildFolder.appendingPathComponent("stimuli").appendingPathComponent(hash + ".png")
             guard let data = FileManager.default.contents(atPath: url.path) else { throw LoadError.missingStimulus(url) }
-            raw[hash] = (url, [UInt8](data))
+            let image: RGBImage
+            do {
+                image = try PNG.decode(data, name: url.lastPathComponent)
+            } catch {
+                throw LoadError.notPNG(url, "\(error)")
+            }
+            stimuli[hash] = ByteBuffer(bytes: CanonicalPNG.encode(image))
+            sizes[hash] = "\(image.width)x\(image.height)"
         }
-        let length = StimulusPadding.paddedLength(of: raw.values.map(\.1.count))
-        var stimuli: [String: ByteBuffer] = [:]
-        for (hash, (url, bytes)) in raw {
-            guard let padded = StimulusPadding.pad(bytes, to: length) else { throw LoadError.notPNG(url) }
-            stimuli[hash] = ByteBuffer(bytes: padded)
-        }
+        let sides = sequences.values.flatMap { $0.trials.flatMap { [$0.stimuli[.left], $0.stimuli[.right]] } }
+        let sideSizes = Set(sides.compactMap { $0.flatMap { sizes[$0] } })
+        if sideSizes.count > 1 { throw LoadError.sizes(sideSizes.sorted()) }
         self.stimuli = stimuli
-        stimulusLength = length
     }
 
     /// The trials as one session's browser sees them: each image by a URL made from the session's stimulus
@@ -116,7 +126,7 @@ struct StudyCatalog: Sendable {
         }
     }
 
-    /// The padded bytes shown in `slot` of trial `index` of `sequence`, if it has that trial and slot.
+    /// The canonical bytes shown in `slot` of trial `index` of `sequence`, if it has that trial and slot.
     func stimulus(sequence: String, index: Int, slot: Slot) -> ByteBuffer? {
         guard let trials = sequences[sequence]?.trials, trials.indices.contains(index),
             let hash = trials[index].stimuli[slot]

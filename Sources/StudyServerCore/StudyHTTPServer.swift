@@ -31,7 +31,8 @@ public struct StudyHTTPServer: Sendable {
     /// The router with every route, in order: security headers, HEAD and a request log without secrets,
     /// then JSON errors, public files, stimuli and the API.
     func makeRouter() -> Router<StudyRequestContext> {
-        let router = Router(context: StudyRequestContext.self)
+        // HEAD is answered wherever GET is (without the body; ResponseHeadersMiddleware).
+        let router = Router(context: StudyRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ResponseHeadersMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: PublicFilesMiddleware(files: StaticFiles(publicFolder: settings.publicFolder)))
@@ -46,8 +47,10 @@ public struct StudyHTTPServer: Sendable {
             limiter: SessionCreationLimiter(
                 limits: .init(
                     perClientPerMinute: settings.sessionsPerClientPerMinute,
-                    overallPerMinute: settings.sessionsPerMinute)),
-            trustForwardedFor: settings.trustForwardedFor, abandonAfter: abandonAfter, now: settings.now
+                    overallPerMinute: settings.sessionsPerMinute, perPrefixPerMinute: settings.sessionsPerNetworkPerMinute,
+                    challengeBits: settings.challengeBits)),
+            trustForwardedFor: settings.trustForwardedFor, abandonAfter: abandonAfter,
+            minFreeBytesForNewSessions: settings.minFreeBytesForNewSessions, now: settings.now
         )
         .addRoutes(to: router)
         AdminAPI(
@@ -60,9 +63,12 @@ public struct StudyHTTPServer: Sendable {
 
     /// The Hummingbird application; `onRunning` receives the bound port once the server listens.
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+        let counter = ConnectionCounter(limits: settings.connections, perClient: !settings.trustForwardedFor)
+        return Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(counter: counter)])),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            services: [StorageMaintenance(database: database, interval: settings.checkpointInterval, logger: logger)],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

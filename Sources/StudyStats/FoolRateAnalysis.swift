@@ -89,7 +89,10 @@ public enum FoolRateAnalysis {
             positionBias: taskIDs.map { PositionBias.measure(task: $0, trials: kept, level: level) },
             catchAccuracy: outcome.catchAccuracy, exclusions: outcome.summary,
             flaggedParticipants: outcome.participants.filter { !$0.reasons.isEmpty },
-            foolRatesWithoutExclusions: unexcludedRows, notes: notes)
+            foolRatesWithoutExclusions: unexcludedRows, notes: notes,
+            screening: ScreeningSensitivity.measure(
+                trials, rules: definition.exclusions, exposureMs: definition.exposureMs, kept: kept, screens: outcome.participants))
+        (report.screens, report.screenTests) = ScreenClasses.compare(kept, level: level)
         report.mixedModel = mixedModels
         return report
     }

@@ -56,10 +56,12 @@ public enum FoolRateIntervals {
         }
         if result.participants < 2 { result.notes.append("one participant: participant variability cannot be estimated") }
         if result.images < 2 { result.notes.append("one image: image variability cannot be estimated") }
-        guard let byParticipant = summaries[.participants], let byImage = summaries[.images],
-            result.participants >= 2, result.images >= 2
-        else {
-            result.notes.append("primary interval unavailable (needs at least 2 participants and 2 images)")
+        if let shortfall = IntervalMinimum.shortfall(participants: result.participants, images: result.images) {
+            result.notes.append("primary interval: \(shortfall)")
+            return result
+        }
+        guard let byParticipant = summaries[.participants], let byImage = summaries[.images] else {
+            result.notes.append("primary interval unavailable: the one-way bootstraps gave no replicates")
             return result
         }
         let variance = CrossedVariance(

@@ -119,16 +119,23 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
     public var foolRatesWithoutExclusions: [FoolRateRow]
     /// Per task: the logistic mixed model with crossed participant and image intercepts (MixedModelAnalysis).
     public var mixedModel: [MixedModelTask] = []
+    /// Fool rates per class of screen (devicePixelRatio and drawn CSS size), and whether they differ.
+    public var screens: [ScreenClassRate] = []
+    public var screenTests: [ScreenHomogeneity] = []
     public var notes: [String]
+    /// Rates with and without the participants the fool-rate screening flagged, and leave-one-out ranges.
+    public var screening: ScreeningSensitivity? = nil
 
     enum CodingKeys: String, CodingKey {
-        case study, title, settings, tasks, models, images, extremes, pairwise, exclusions, notes
+        case study, title, settings, tasks, models, images, extremes, pairwise, exclusions, notes, screening
         case foolRates = "fool_rates"
         case positionBias = "position_bias"
         case catchAccuracy = "catch_accuracy"
         case flaggedParticipants = "flagged_participants"
         case foolRatesWithoutExclusions = "fool_rates_without_exclusions"
         case mixedModel = "mixed_model"
+        case screens
+        case screenTests = "screen_tests"
     }
 
     public func row(task: String, model: String) -> FoolRateRow? { foolRates.first { $0.task == task && $0.model == model } }
@@ -145,9 +152,15 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
 }
 
 extension FoolRateRow {
+    /// Fewer participants or images than an interval needs (IntervalMinimum).
+    public var tooFewForInterval: Bool { IntervalMinimum.shortfall(participants: participants, images: images) != nil }
+
     /// "48.2% [41.0%, 55.5%]": the rate and its primary interval, for tables.
     public var rateWithPrimaryInterval: String {
-        guard let c = interval(.crossedCombined) else { return Format.percent(foolRate) }
+        guard let c = interval(.crossedCombined) else {
+            return tooFewForInterval && trials > 0
+                ? "\(Format.percent(foolRate)) (\(IntervalMinimum.tooFewLabel))" : Format.percent(foolRate)
+        }
         return "\(Format.percent(foolRate)) [\(Format.percent(c.low)), \(Format.percent(c.high))]"
     }
 }

@@ -7,6 +7,8 @@ public struct PairwiseComparison: Codable, Sendable, Equatable {
     public var modelB: String
     /// Images with trials of both models: the difference is computed over these only.
     public var pairedImages: Int
+    /// Participants with trials of either model on the paired images.
+    public var participants: Int
     public var trialsA: Int
     public var trialsB: Int
     /// fool rate of A - fool rate of B on the paired images; nil when either has no trials there.
@@ -18,6 +20,9 @@ public struct PairwiseComparison: Codable, Sendable, Equatable {
     /// Holm-adjusted over all comparisons of the task.
     public var pHolm: Double?
     public var notes: [String]
+
+    /// Fewer participants or paired images than an interval needs (IntervalMinimum).
+    public var tooFewForInterval: Bool { IntervalMinimum.shortfall(participants: participants, images: pairedImages) != nil }
 }
 
 public enum PairwiseComparisons {
@@ -61,6 +66,7 @@ public enum PairwiseComparisons {
         let used = inTask.filter { paired.contains($0.image) }
         var row = PairwiseComparison(
             task: task, modelA: modelA, modelB: modelB, pairedImages: paired.count,
+            participants: Set(used.map(\.participant)).count,
             trialsA: used.filter { $0.model == modelA }.count,
             trialsB: used.filter { $0.model == modelB }.count,
             difference: nil, ci: [], pValue: nil, pHolm: nil, notes: [])
@@ -91,8 +97,12 @@ public enum PairwiseComparisons {
         if let pigeonhole = differences(.pigeonhole) {
             row.ci.append(ConfidenceInterval(method: .bootstrapPigeonhole, level: level, low: pigeonhole.low, high: pigeonhole.high))
         }
-        guard let byParticipant, let byImage, participantIndex.count >= 2, paired.count >= 2 else {
-            row.notes.append("primary interval and test need at least 2 participants and 2 paired images")
+        if let shortfall = IntervalMinimum.shortfall(participants: participantIndex.count, images: paired.count) {
+            row.notes.append("primary interval and test: \(shortfall)")
+            return row
+        }
+        guard let byParticipant, let byImage else {
+            row.notes.append("primary interval unavailable: the one-way bootstraps gave no replicates")
             return row
         }
         let naive = rates[0] * (1 - rates[0]) / counts.totalTrials[0] + rates[1] * (1 - rates[1]) / counts.totalTrials[1]
@@ -104,7 +114,8 @@ public enum PairwiseComparisons {
         row.ci.insert(
             ConfidenceInterval(
                 method: .crossedCombined, level: level,
-                low: difference - critical * se, high: difference + critical * se), at: 0)
+                low: difference - critical * se, high: difference + critical * se
+            ).clamped(to: -1...1), at: 0)
         if se > 0 {
             row.pValue = 2 * SpecialFunctions.studentTCDF(-abs(difference) / se, df: variance.degreesOfFreedom)
         } else {

@@ -20,8 +20,9 @@ public struct ParticipantScreen: Codable, Sendable, Equatable {
 }
 
 /// Raises participant flags from answered trials: the server's per-answer timing flags, the session's
-/// pace, the side chosen and the lost-focus trials. Pure; the server stores its result at completion and
-/// the report recomputes it for every participant.
+/// pace, the side chosen, the lost-focus trials, and (over the whole crowd, `ChoiceScreening`) the fool
+/// rate. Pure; the server stores its per-participant flags at completion and the report recomputes them all
+/// for every participant.
 public enum ParticipantScreening {
     /// Every participant with at least one non-practice answer, flagged or not, sorted by id.
     /// `catchFailed` comes from the catch accuracy the exclusions computed (one rule, one place).
@@ -32,14 +33,30 @@ public enum ParticipantScreening {
         var byParticipant: [String: [AnsweredTrial]] = [:]
         for trial in trials where trial.kind != .practice { byParticipant[trial.participant, default: []].append(trial) }
         let catchFailed = Dictionary(catchAccuracy.map { ($0.participant, $0) }, uniquingKeysWith: { a, _ in a })
-        return byParticipant.keys.sorted().map { participant in
-            let own = byParticipant[participant] ?? []
+        var reasonsOf: [String: [ParticipantScreen.Reason]] = [:]
+        for (participant, own) in byParticipant {
             var reasons = flags(own, rules: rules, exposureMs: exposureMs)
             if let accuracy = catchFailed[participant], accuracy.excluded {
                 reasons.append(.init(flag: .catchFailed, detail: "\(accuracy.correct) of \(accuracy.catchTrials) catch trials right"))
             }
+            reasonsOf[participant] = reasons
+        }
+        // The crowd a participant's choices are compared with leaves out whoever another rule excludes.
+        let excludes = { (reasons: [ParticipantScreen.Reason]) in
+            reasons.contains { rules.excludeFlags.contains($0.flag) || $0.flag == .catchFailed }
+        }
+        let excludedElsewhere = Set(reasonsOf.filter { excludes($0.value) }.keys)
+        let choices = rules.foolRateFDR.map { q in
+            Dictionary(
+                ChoiceScreening.screen(trials, q: q, sd: rules.foolRateSD, outsideTheCrowd: excludedElsewhere).map { ($0.participant, $0) },
+                uniquingKeysWith: { a, _ in a })
+        }
+        return byParticipant.keys.sorted().map { participant in
+            let own = byParticipant[participant] ?? []
+            var reasons = reasonsOf[participant] ?? []
+            if let tested = choices?[participant], let flag = tested.flag { reasons.append(.init(flag: flag, detail: tested.detail)) }
             reasons.sort { $0.flag < $1.flag }
-            let excluded = reasons.contains { rules.excludeFlags.contains($0.flag) || $0.flag == .catchFailed }
+            let excluded = excludes(reasons)
             return ParticipantScreen(
                 participant: participant, sessions: Array(Set(own.map(\.session))).sorted(),
                 tasks: Array(Set(own.map(\.task))).sorted(), answers: own.count,

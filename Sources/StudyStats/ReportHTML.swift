@@ -62,7 +62,10 @@ public enum ReportHTML {
             var rowNotes: [String] = []
             for row in report.foolRates where row.task == task {
                 let cis = order.map { m -> String in
-                    guard let c = row.interval(m) else { return "<td>-</td>" }
+                    guard let c = row.interval(m) else {
+                        let tooFew = m == s.primaryMethod && row.trials > 0 && row.tooFewForInterval
+                        return "<td>\(tooFew ? IntervalMinimum.tooFewLabel : "-")</td>"
+                    }
                     let text = "\(Format.percent(c.low)) – \(Format.percent(c.high))"
                     return m == s.primaryMethod ? "<td><strong>\(text)</strong></td>" : "<td>\(text)</td>"
                 }.joined()
@@ -85,7 +88,9 @@ public enum ReportHTML {
                         + "<th>Pigeonhole \(level)</th><th>p</th><th>p (Holm)</th></tr>")
                 for p in pairs {
                     func ci(_ m: IntervalMethod) -> String {
-                        guard let c = p.ci.first(where: { $0.method == m }) else { return "-" }
+                        guard let c = p.ci.first(where: { $0.method == m }) else {
+                            return m == .crossedCombined && p.tooFewForInterval ? IntervalMinimum.tooFewLabel : "-"
+                        }
                         return "\(Format.percent(c.low)) – \(Format.percent(c.high))"
                     }
                     h.append(
@@ -135,6 +140,25 @@ public enum ReportHTML {
                     + "<td>\(row.trials)</td><td>\(raw.rateWithPrimaryInterval)</td><td>\(raw.trials)</td></tr>")
         }
         h.append("</table>")
+        h.append(screeningSection(report))
+        if !report.screens.isEmpty {
+            h.append(
+                "<h2>Fool rates by screen</h2><p class=\"muted\">Screens by devicePixelRatio and the drawn image width in CSS "
+                    + "pixels (about its physical size); naive Wilson \(level) intervals, to see whether the rates depend on the screen.</p>")
+            h.append("<table><tr><th>Task</th><th>Model</th><th>Screen</th><th>Trials</th><th>Fool rate</th><th>Wilson \(level)</th></tr>")
+            for r in report.screens {
+                let ci = r.wilson.map { "\(Format.percent($0.low)) – \(Format.percent($0.high))" } ?? "-"
+                h.append(
+                    "<tr><td>\(esc(taskName(r.task)))</td><td>\(esc(ReportText.label(report, r.model)))</td><td>\(esc(r.screen))</td>"
+                        + "<td>\(r.trials)</td><td>\(Format.percent(r.foolRate))</td><td>\(ci)</td></tr>")
+            }
+            h.append("</table>")
+            if !report.screenTests.isEmpty {
+                h.append(
+                    "<ul>" + report.screenTests.map { "<li>\(esc(taskName($0.task))), \(esc(ReportText.label(report, $0.model))): \(esc($0.sentence))</li>" }
+                        .joined() + "</ul>")
+            }
+        }
         h.append("<h2>Catch-trial accuracy per participant</h2>")
         if report.catchAccuracy.isEmpty {
             h.append("<p>No participants yet.</p>")
@@ -153,11 +177,14 @@ public enum ReportHTML {
         let lookup = ManifestLookup(manifest)
         let inputIsBicubic = lookup.inputIsBicubic
         let inputFactor = max(1, definition.hrSize / max(definition.lrSize, 1))
-        let inputPx = inputIsBicubic ? definition.hrSize : definition.lrSize * inputFactor
+        let scale = max(1, definition.displayScale)
+        let inputPx = (inputIsBicubic ? definition.hrSize : definition.lrSize * inputFactor) * scale
         h.append(
-            "<p class=\"muted\">Ranked by the empirical-Bayes (beta-binomial) estimate. Each entry: the input as "
-                + "participants saw it (tasks that show it) (\(inputIsBicubic ? "bicubic upsample" : "low resolution, pixels replicated")), model output, "
-                + "HR truth, all at native size (\(definition.hrSize) px, pixelated rendering).</p>")
+            "<p class=\"muted\">Ranked by the empirical-Bayes (beta-binomial) estimate; ties by the raw rate, then by the "
+                + "image id. Each entry is laid out as participants saw the trial: the model output and the HR truth side by "
+                + "side (their sides varied from trial to trial; here the output is on the left), with the input between them in "
+                + "tasks that show it (\(inputIsBicubic ? "bicubic upsample" : "low resolution, pixels replicated")), at the "
+                + "displayed size (\(definition.hrSize * scale) px: \(scale) px per image pixel, pixelated rendering).</p>")
         if report.extremes.isEmpty { h.append("<p>No images with answers yet.</p>") }
         var uriCache: [String: String] = [:]
         func uri(_ ref: StimulusRef?) -> String? {
@@ -179,10 +206,10 @@ public enum ReportHTML {
                     let image = lookup.image(r.image)
                     let output = lookup.output(image: r.image, model: r.model)?.stimulus
                     let input = inputIsBicubic ? lookup.taskInput(image: r.image) : image?.lr
-                    let size = definition.hrSize
+                    let size = definition.hrSize * scale
                     let shownInput = manifest.task(e.task)?.showInput ?? true ? img(input, "input", size: inputPx) : ""
                     h.append(
-                        "<figure>\(shownInput)\(img(output, "output", size: size))\(img(image?.hr, "HR", size: size))"
+                        "<figure>\(img(output, "output", size: size))\(shownInput)\(img(image?.hr, "HR", size: size))"
                             + "<figcaption>\(esc(r.image)): fooled \(r.fooled)/\(r.trials) (\(Format.percent(r.foolRate, digits: 0))); "
                             + "EB \(Format.percent(r.shrunken, digits: 0))</figcaption></figure>")
                 }
@@ -221,9 +248,10 @@ public enum ReportHTML {
     }
 }
 
-/// The paper's Figure 6: one panel per task titled by its question, a bar per model with its primary interval
-/// as a whisker and n under it, and the 50% line a photo-realistic model would reach. A model without a
-/// primary interval gets no bar, only "n too small".
+/// The paper's Figure 6: one panel per task titled by its question, stacked as the paper draws them (Task-1
+/// above Task-2), a bar per model with its primary interval as a whisker and n under it, on a fixed 0-100%
+/// axis ("higher is better") with the 50% line a photo-realistic model would reach. A model without a primary
+/// interval gets no bar, only "n too small".
 enum ReportFigure {
     static func svg(_ report: FoolRateReport, questions: [String: String] = [:]) -> String {
         let slot = 110.0
@@ -235,26 +263,27 @@ enum ReportFigure {
         let plotHeight = 220.0
         let left = 50.0
         let panelHeight = top + plotHeight + bottom
-        let highest = report.foolRates.compactMap { $0.interval(report.settings.primaryMethod)?.high ?? $0.foolRate }.max() ?? 0
-        let yMax = max(0.6, (min(1, highest) * 10).rounded(.up) / 10)
+        // A fixed axis, so that figures of different studies and pilots compare at a glance.
+        let yMax = 1.0
         func y(_ v: Double) -> Double { top + plotHeight * (1 - min(max(v, 0), yMax) / yMax) }
-        let width = panelWidth * Double(max(report.tasks.count, 1))
+        let width = panelWidth
+        let height = panelHeight * Double(max(report.tasks.count, 1))
         var g: [String] = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(panelHeight))\" "
-                + "viewBox=\"0 0 \(n(width)) \(n(panelHeight))\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\" "
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
+                + "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\" "
                 + "aria-label=\"Fool rates per model and task\">"
         ]
         let colors = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"]
         for (t, task) in report.tasks.enumerated() {
-            let x0 = Double(t) * panelWidth
-            g.append("<g transform=\"translate(\(n(x0)),0)\">")
+            let y0 = Double(t) * panelHeight
+            g.append("<g transform=\"translate(0,\(n(y0)))\">")
             g.append(
                 lines(titleLines[t], x: panelWidth / 2, y: 18, step: 15, attributes: "text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\""))
             var tick = 0.0
             while tick <= yMax + 1e-9 {
                 g.append("<line x1=\"\(n(left))\" x2=\"\(n(panelWidth - 10))\" y1=\"\(n(y(tick)))\" y2=\"\(n(y(tick)))\" stroke=\"#eee\"/>")
                 g.append("<text x=\"\(n(left - 4))\" y=\"\(n(y(tick) + 4))\" text-anchor=\"end\">\(Int((tick * 100).rounded()))%</text>")
-                tick += 0.1
+                tick += 0.2
             }
             g.append(
                 "<line x1=\"\(n(left))\" x2=\"\(n(panelWidth - 10))\" y1=\"\(n(y(0.5)))\" y2=\"\(n(y(0.5)))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
@@ -287,7 +316,7 @@ enum ReportFigure {
                     "<text x=\"\(n(cx))\" y=\"\(n(below))\" text-anchor=\"middle\" fill=\"#444\">\(Format.percent(rate)), n=\(row.trials)</text>")
             }
             g.append("<line x1=\"\(n(left))\" x2=\"\(n(left))\" y1=\"\(n(top))\" y2=\"\(n(y(0)))\" stroke=\"#444\"/>")
-            g.append("<text transform=\"translate(12,\(n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">fool rate</text>")
+            g.append("<text transform=\"translate(12,\(n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">fool rate (higher is better)</text>")
             g.append("</g>")
         }
         g.append("</svg>")

@@ -24,7 +24,9 @@ public enum ReportText {
             ]
             for row in report.foolRates where row.task == task {
                 func ci(_ m: IntervalMethod) -> String {
-                    guard let c = row.interval(m) else { return "-" }
+                    guard let c = row.interval(m) else {
+                        return m == .crossedCombined && row.trials > 0 && row.tooFewForInterval ? IntervalMinimum.tooFewLabel : "-"
+                    }
                     return "[\(Format.percent(c.low)), \(Format.percent(c.high))]"
                 }
                 let tost = row.versusHalf.map { "p=\(Format.pValue($0.equivalencePValue))\($0.equivalent ? " equiv." : "")" } ?? "-"
@@ -47,7 +49,9 @@ public enum ReportText {
                 var pt = [["A", "B", "Images", "Difference", "Primary \(levelText)", "Pigeonhole", "p", "p (Holm)"]]
                 for p in pairs {
                     func ci(_ m: IntervalMethod) -> String {
-                        guard let c = p.ci.first(where: { $0.method == m }) else { return "-" }
+                        guard let c = p.ci.first(where: { $0.method == m }) else {
+                            return m == .crossedCombined && p.tooFewForInterval ? IntervalMinimum.tooFewLabel : "-"
+                        }
                         return "[\(Format.percent(c.low)), \(Format.percent(c.high))]"
                     }
                     pt.append([
@@ -63,7 +67,7 @@ public enum ReportText {
             let extremes = report.extremes.filter { $0.task == task }
             if !extremes.isEmpty {
                 out.append("")
-                out.append("Lowest and highest images (ranked by empirical-Bayes estimate; raw rate and trials in brackets):")
+                out.append("Lowest and highest images (ranked by empirical-Bayes estimate, ties by raw rate, then image id; raw rate and trials in brackets):")
                 for e in extremes {
                     func list(_ rows: [ImageFoolRate]) -> String {
                         rows.map { "\($0.image) \(Format.percent($0.shrunken, digits: 0)) (\($0.fooled)/\($0.trials))" }
@@ -109,6 +113,19 @@ public enum ReportText {
             wt.append([row.task, row.label, row.rateWithPrimaryInterval, "\(row.trials)", raw.rateWithPrimaryInterval, "\(raw.trials)"])
         }
         out.append(contentsOf: TextTable.render(wt, left: [0, 1]))
+        out.append(contentsOf: screeningLines(report))
+
+        if !report.screens.isEmpty {
+            out.append("")
+            out.append("Fool rates by screen (devicePixelRatio and drawn image width in CSS px; naive Wilson \(levelText) intervals):")
+            var st = [["Task", "Model", "Screen", "Trials", "Fool rate", "Wilson"]]
+            for r in report.screens {
+                let ci = r.wilson.map { "[\(Format.percent($0.low)), \(Format.percent($0.high))]" } ?? "-"
+                st.append([r.task, label(report, r.model), r.screen, "\(r.trials)", Format.percent(r.foolRate), ci])
+            }
+            out.append(contentsOf: TextTable.render(st, left: [0, 1, 2]))
+            for t in report.screenTests { out.append("  \(t.task) \(label(report, t.model)): \(t.sentence)") }
+        }
 
         let withCatch = report.catchAccuracy.filter { $0.catchTrials > 0 }
         out.append("")

@@ -3,9 +3,12 @@ import StudyKit
 
 /// One tidy row per answered trial for R or pandas, with the exclusion rule that removed it and the
 /// hashes of the stimuli shown.
-public struct TrialExportRow: Codable, Sendable, Equatable {
+public struct TrialExportRow: Encodable, Sendable, Equatable {
     public var participant: String
     public var session: String
+    /// Prolific's STUDY_ID and SESSION_ID, when the participant's link carried them.
+    public var prolificStudyID: String?
+    public var prolificSessionID: String?
     public var sequence: String
     public var task: String
     public var trialIndex: Int
@@ -36,75 +39,100 @@ public struct TrialExportRow: Codable, Sendable, Equatable {
     public var dpr: Double?
     public var renderedPx: Double?
     public var devicePxPerImagePx: Double?
+    /// The drawn image's width in CSS pixels (rendered_px / dpr).
+    public var cssPx: Double?
 
-    enum CodingKeys: String, CodingKey {
-        case participant, session, sequence, task, kind, image, model, choice, fooled, frames, flagged, flags, counts
-        case trialIndex = "trial_index"
-        case modelSide = "model_side"
-        case responseMs = "response_ms"
-        case exposureMs = "exposure_ms"
-        case sessionComplete = "session_complete"
-        case answeredAt = "answered_at"
-        case excludedBy = "excluded_by"
-        case hrSHA256 = "hr_sha256"
-        case lrSHA256 = "lr_sha256"
-        case stimulusSHA256 = "stimulus_sha256"
-        case windowW = "window_w"
-        case windowH = "window_h"
-        case dpr
-        case renderedPx = "rendered_px"
-        case devicePxPerImagePx = "device_px_per_image_px"
-    }
-
-    public static let columns = [
-        "participant", "session", "sequence", "task", "trial_index", "kind", "image", "model",
-        "model_side", "choice", "fooled", "response_ms", "exposure_ms", "frames", "flagged",
-        "flags", "session_complete", "answered_at", "excluded_by", "counts", "hr_sha256",
-        "lr_sha256", "stimulus_sha256", "window_w", "window_h", "dpr", "rendered_px",
-        "device_px_per_image_px",
+    /// Every column in export order with how a row gives its value: the one list the CSV header, the CSV
+    /// cells and the JSON keys follow.
+    static let table: [ExportColumn] = [
+        .init("participant") { .text($0.participant) },
+        .init("session") { .text($0.session) },
+        .init("sequence") { .text($0.sequence) },
+        .init("task") { .text($0.task) },
+        .init("trial_index") { .integer($0.trialIndex) },
+        .init("kind") { .text($0.kind) },
+        .init("image") { .text($0.image) },
+        .init("model") { .text($0.model) },
+        .init("model_side") { .text($0.modelSide) },
+        .init("choice") { .text($0.choice) },
+        .init("fooled") { .flag($0.fooled) },
+        .init("response_ms") { .number($0.responseMs) },
+        .init("exposure_ms") { .number($0.exposureMs) },
+        .init("frames") { .integer($0.frames) },
+        .init("flagged") { .flag($0.flagged) },
+        .init("flags") { .text($0.flags) },
+        .init("session_complete") { .flag($0.sessionComplete) },
+        .init("answered_at") { .text($0.answeredAt) },
+        .init("excluded_by") { .text($0.excludedBy) },
+        .init("counts") { .flag($0.counts) },
+        .init("hr_sha256") { .text($0.hrSHA256) },
+        .init("lr_sha256") { .text($0.lrSHA256) },
+        .init("stimulus_sha256") { .text($0.stimulusSHA256) },
+        .init("window_w") { .integer($0.windowW) },
+        .init("window_h") { .integer($0.windowH) },
+        .init("dpr") { .number($0.dpr) },
+        .init("rendered_px") { .number($0.renderedPx) },
+        .init("device_px_per_image_px") { .number($0.devicePxPerImagePx) },
+        .init("css_px") { .number($0.cssPx) },
+        .init("prolific_study_id") { .text($0.prolificStudyID) },
+        .init("prolific_session_id") { .text($0.prolificSessionID) },
     ]
 
-    var csvFields: [String] {
-        [
-            participant, session, sequence, task, "\(trialIndex)", kind, image, model, modelSide, choice, "\(fooled)",
-            CSV.number(responseMs), exposureMs.map(CSV.number) ?? "", frames.map { "\($0)" } ?? "", "\(flagged)", flags,
-            "\(sessionComplete)", answeredAt ?? "", excludedBy ?? "", "\(counts)", hrSHA256 ?? "", lrSHA256 ?? "",
-            stimulusSHA256 ?? "", windowW.map { "\($0)" } ?? "", windowH.map { "\($0)" } ?? "", dpr.map(CSV.number) ?? "",
-            renderedPx.map(CSV.number) ?? "", devicePxPerImagePx.map(CSV.number) ?? "",
-        ]
-    }
+    public static let columns = table.map(\.name)
+
+    var csvFields: [String] { Self.table.map { $0.value(self).csv } }
 
     /// Every key present, missing values as null.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(participant, forKey: .participant)
-        try c.encode(session, forKey: .session)
-        try c.encode(sequence, forKey: .sequence)
-        try c.encode(task, forKey: .task)
-        try c.encode(trialIndex, forKey: .trialIndex)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(image, forKey: .image)
-        try c.encode(model, forKey: .model)
-        try c.encode(modelSide, forKey: .modelSide)
-        try c.encode(choice, forKey: .choice)
-        try c.encode(fooled, forKey: .fooled)
-        try c.encode(responseMs, forKey: .responseMs)
-        try c.encode(exposureMs, forKey: .exposureMs)
-        try c.encode(frames, forKey: .frames)
-        try c.encode(flagged, forKey: .flagged)
-        try c.encode(flags, forKey: .flags)
-        try c.encode(sessionComplete, forKey: .sessionComplete)
-        try c.encode(answeredAt, forKey: .answeredAt)
-        try c.encode(excludedBy, forKey: .excludedBy)
-        try c.encode(counts, forKey: .counts)
-        try c.encode(hrSHA256, forKey: .hrSHA256)
-        try c.encode(lrSHA256, forKey: .lrSHA256)
-        try c.encode(stimulusSHA256, forKey: .stimulusSHA256)
-        try c.encode(windowW, forKey: .windowW)
-        try c.encode(windowH, forKey: .windowH)
-        try c.encode(dpr, forKey: .dpr)
-        try c.encode(renderedPx, forKey: .renderedPx)
-        try c.encode(devicePxPerImagePx, forKey: .devicePxPerImagePx)
+        var c = encoder.container(keyedBy: ExportColumn.Key.self)
+        for column in Self.table { try c.encode(column.value(self), forKey: ExportColumn.Key(column.name)) }
+    }
+}
+
+/// One column of the trial export: its name and how a row gives its value.
+struct ExportColumn: Sendable {
+    let name: String
+    let value: @Sendable (TrialExportRow) -> ExportValue
+
+    init(_ name: String, _ value: @escaping @Sendable (TrialExportRow) -> ExportValue) {
+        self.name = name
+        self.value = value
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
+/// A cell of the trial export, typed so that CSV and JSON each write it their way (a missing value is an
+/// empty CSV cell and a JSON null).
+enum ExportValue: Encodable, Sendable {
+    case text(String?)
+    case integer(Int?)
+    case number(Double?)
+    case flag(Bool)
+
+    var csv: String {
+        switch self {
+        case .text(let value): return value ?? ""
+        case .integer(let value): return value.map { "\($0)" } ?? ""
+        case .number(let value): return value.map(CSV.number) ?? ""
+        case .flag(let value): return "\(value)"
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .text(let value): try c.encode(value)
+        case .integer(let value): try c.encode(value)
+        case .number(let value): try c.encode(value)
+        case .flag(let value): try c.encode(value)
+        }
     }
 }
 
@@ -117,7 +145,8 @@ public enum TrialExport {
             let stimulus = lookup.shownAgainstTruth(image: t.image, model: t.model)?.sha256
             let reason = outcome.reasons[index]
             return TrialExportRow(
-                participant: t.participant, session: t.session, sequence: t.sequence, task: t.task,
+                participant: t.participant, session: t.session, prolificStudyID: t.prolificStudyID,
+                prolificSessionID: t.prolificSessionID, sequence: t.sequence, task: t.task,
                 trialIndex: t.trialIndex, kind: t.kind.rawValue, image: t.image, model: t.model,
                 modelSide: t.modelSide.rawValue, choice: t.choice.rawValue, fooled: t.fooled, responseMs: t.responseMs,
                 exposureMs: t.exposureMs, frames: t.frames, flagged: t.flagged, flags: t.flags.joined(separator: ";"),
@@ -125,7 +154,7 @@ public enum TrialExport {
                 counts: t.kind == .main && reason == nil, hrSHA256: image?.hr.sha256, lrSHA256: image?.lr.sha256,
                 stimulusSHA256: stimulus, windowW: t.screen?.windowW, windowH: t.screen?.windowH, dpr: t.screen?.dpr,
                 renderedPx: t.screen?.renderedPx,
-                devicePxPerImagePx: t.screen?.devicePxPerImagePx(imagePx: manifest.definition.hrSize))
+                devicePxPerImagePx: t.screen?.devicePxPerImagePx(imagePx: manifest.definition.hrSize), cssPx: t.screen?.cssPx)
         }
     }
 

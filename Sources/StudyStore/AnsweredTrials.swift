@@ -24,8 +24,10 @@ extension StudyDatabase {
     static func answeredTrialsSQL(where filter: String = "") -> String {
         """
         SELECT answer.*, session.participant AS participant, session.sequence AS sequence,
-               session.task AS task, session.completed_at AS completed_at
+               session.task AS task, session.completed_at AS completed_at,
+               participant.prolific_study_id AS prolific_study_id, participant.prolific_session_id AS prolific_session_id
         FROM answer JOIN session ON session.token = answer.session
+        LEFT JOIN participant ON participant.id = session.participant
         \(filter)
         ORDER BY answer.id
         """
@@ -58,7 +60,9 @@ extension StudyDatabase {
                 servedAt: answer.servedAt?.timeIntervalSince1970, receivedAt: answer.receivedAt.timeIntervalSince1970,
                 screen: AnswerScreen(
                     windowW: answer.windowW, windowH: answer.windowH, dpr: answer.dpr,
-                    renderedPx: answer.renderedPx))
+                    renderedPx: answer.renderedPx),
+                prolificStudyID: try row.decode(forColumn: "prolific_study_id"),
+                prolificSessionID: try row.decode(forColumn: "prolific_session_id"))
         }
     }
 }

@@ -14,6 +14,8 @@ public enum AnswerOutcome: Sendable, Equatable {
     /// The trial index is not in the session's sequence.
     case trialOutOfRange
     case unknownSession
+    /// The participant declined consent before answering: the session is over and its sequence is another's.
+    case sessionDeclined
 }
 
 public struct AnswerResult: Sendable, Equatable {
@@ -62,7 +64,9 @@ extension StudyDatabase {
                 db.cachedStatement(sql: "SELECT trial_count FROM plan_sequence WHERE id = ?"),
                 arguments: [session.sequence]) ?? 0
         let outcome: AnswerOutcome
-        if !(0..<trialCount).contains(answer.trialIndex) {
+        if try declinedBeforeAnswering(db, session) {
+            outcome = .sessionDeclined
+        } else if !(0..<trialCount).contains(answer.trialIndex) {
             outcome = .trialOutOfRange
         } else if let existing = try AnswerRecord.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM answer WHERE key = ?"),

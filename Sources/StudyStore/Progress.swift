@@ -13,12 +13,24 @@ public struct TaskProgress: Codable, Sendable, Equatable {
     public var handouts: Int
     public var active: Int
     public var complete: Int
+    /// Not complete and no longer holding a sequence: `declined + screenRefused + droppedOut`.
     public var abandoned: Int
+    /// Of the abandoned: declined consent before a first answer.
+    public var declined: Int
+    /// Of the abandoned: refused for their screen (too small, a phone, the zoom) before a first answer.
+    public var screenRefused: Int
+    /// Of the abandoned: stopped or went idle for the abandonment time, whatever they had answered.
+    public var droppedOut: Int
     public var answers: Int
+    /// Median minutes from start to completion of the complete sessions; nil before the first.
+    public var medianSessionMinutes: Double?
 
     enum CodingKeys: String, CodingKey {
-        case task, sequences, handouts, active, complete, abandoned, answers
+        case task, sequences, handouts, active, complete, abandoned, declined, answers
         case handedOut = "handed_out"
+        case screenRefused = "screen_refused"
+        case droppedOut = "dropped_out"
+        case medianSessionMinutes = "median_session_minutes"
     }
 }
 
@@ -50,6 +62,7 @@ extension StudyDatabase {
         let sessions = try await self.sessions()
         let holders = try await sequenceHolders(activeSince: now.addingTimeInterval(-abandonAfter))
         let handouts = try await self.handouts()
+        let endings = try await endingEvents()
         let sequenceTask = Dictionary(manifest.design.sequences.map { ($0.id, $0.task) }, uniquingKeysWith: { a, _ in a })
 
         var taskIDs = manifest.definition.tasks.map(\.id)
@@ -59,11 +72,18 @@ extension StudyDatabase {
             let taskHandouts = handouts.filter { sequenceTask[$0.sequence] == task }
             let complete = taskSessions.filter { $0.completedAt != nil }.count
             let active = taskSessions.filter { $0.completedAt == nil && holders.contains($0.token) }.count
+            let abandoned = taskSessions.filter { $0.completedAt == nil && !holders.contains($0.token) }
+            let endedBefore = abandoned.filter { $0.lastAnswerAt == nil }.compactMap { endings[$0.token] }
+            let declined = endedBefore.filter { $0.contains("consent_declined") }.count
+            let screenRefused = endedBefore.filter { !$0.contains("consent_declined") && $0.contains("display_refused") }.count
             return TaskProgress(
                 task: task, sequences: manifest.design.sequences(task: task).count,
                 handedOut: Set(taskHandouts.map(\.sequence)).count, handouts: taskHandouts.count,
-                active: active, complete: complete, abandoned: taskSessions.count - complete - active,
-                answers: trials.filter { $0.task == task }.count)
+                active: active, complete: complete, abandoned: abandoned.count, declined: declined,
+                screenRefused: screenRefused, droppedOut: abandoned.count - declined - screenRefused,
+                answers: trials.filter { $0.task == task }.count,
+                medianSessionMinutes: Self.median(
+                    taskSessions.compactMap { session in session.completedAt.map { $0.timeIntervalSince(session.startedAt) / 60 } }))
         }
 
         struct CellKey: Hashable { var task: String, model: String, image: String }
@@ -86,5 +106,26 @@ extension StudyDatabase {
                 answered: answered[$0, default: 0], planned: planned[$0, default: 0])
         }
         return StudyProgress(tasks: tasks, cells: cells)
+    }
+
+    static func median(_ values: [Double]) -> Double? {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return nil }
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    /// Per session, the kinds of its ending events (`endingEventKinds`) that it posted.
+    func endingEvents() async throws -> [String: Set<String>] {
+        let kinds = Self.endingEventKinds.map { "'\($0)'" }.joined(separator: ", ")
+        return try await pool.read { db in
+            var found: [String: Set<String>] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT session, kind FROM event WHERE kind IN (\(kinds))") {
+                let session: String = row["session"]
+                let kind: String = row["kind"]
+                found[session, default: []].insert(kind)
+            }
+            return found
+        }
     }
 }

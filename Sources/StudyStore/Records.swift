@@ -12,6 +12,8 @@ public struct ParticipantRecord: Codable, Sendable, Equatable, FetchableRecord, 
     public var prolificSessionID: String?
     public var userAgent: String?
     public var createdAt: Date
+    /// `ParticipantIdentifier.comparisonKey(id)`: ids with one key are one participant.
+    public var comparisonKey: String?
 
     enum CodingKeys: String, CodingKey {
         case id, source
@@ -19,6 +21,7 @@ public struct ParticipantRecord: Codable, Sendable, Equatable, FetchableRecord, 
         case prolificSessionID = "prolific_session_id"
         case userAgent = "user_agent"
         case createdAt = "created_at"
+        case comparisonKey = "comparison_key"
     }
 }
 

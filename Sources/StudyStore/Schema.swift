@@ -1,8 +1,9 @@
 import GRDB
+import StudyKit
 
 /// The database schema, as migrations. Never edit a shipped migration; add a new one.
 enum Schema {
-    static let migrationIdentifiers = ["v1", "v2-server-timing"]
+    static let migrationIdentifiers = ["v1", "v2-server-timing", "v3-participant-key"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -109,6 +110,19 @@ enum Schema {
                 t.column("raised_at", .datetime).notNull()
                 t.primaryKey(["session", "flag"])
             }
+        }
+        migrator.registerMigration("v3-participant-key") { db in
+            // Participant ids compared as people read them (ParticipantIdentifier.comparisonKey). Not unique:
+            // ids recorded before this migration may share a key; each keeps its session.
+            try db.alter(table: "participant") { t in t.add(column: "comparison_key", .text) }
+            for id in try String.fetchAll(db, sql: "SELECT id FROM participant") {
+                try db.execute(
+                    sql: "UPDATE participant SET comparison_key = ? WHERE id = ?",
+                    arguments: [ParticipantIdentifier.comparisonKey(id), id])
+            }
+            try db.create(index: "participant_on_comparison_key", on: "participant", columns: ["comparison_key"])
+            // A browser without a participant id resumes by its key too (`resumeSession`).
+            try db.create(index: "session_on_browser_key", on: "session", columns: ["browser_key"])
         }
         return migrator
     }

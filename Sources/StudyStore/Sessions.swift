@@ -44,6 +44,9 @@ public struct SessionSnapshot: Sendable, Equatable {
     public var answered: [Int]
     /// The session existed before this request.
     public var resumed: Bool
+    /// The participant declined consent before a first answer: the session is over (its sequence went to
+    /// someone else), and a reload shows the decline again instead of the consent.
+    public var declined = false
 }
 
 /// Values the caller makes up for a new session; the store itself makes no random choices.
@@ -79,6 +82,50 @@ public enum CompletionOutcome: Sendable, Equatable {
 extension StudyDatabase {
     /// Events one session may record; later ones are refused.
     public static let maxEventsPerSession = 200
+    /// Bytes of event kinds and details one session may record (about 320 bytes an event on average);
+    /// later events are refused, so a session's events stay small whatever their count.
+    public static let maxEventBytesPerSession = 64 * 1024
+
+    /// The session `start` may resume, marked seen now: the participant's own when the request carries its
+    /// token or the key of the browser that started it, or (without a participant id) the session with
+    /// `start.resumeToken`, else the latest one that browser started without an id; nil when there is none
+    /// to resume (the caller then starts one, or learns of a
+    /// conflict, through `startSession`). Never creates anything, so it is never rate-limited.
+    public func resumeSession(_ start: SessionStart, now: Date) async throws -> SessionSnapshot? {
+        guard start.resumeToken != nil || start.browserKey != nil else { return nil }
+        let id = try start.participantID.map(Self.validateParticipantID)
+        return try await pool.write { db in
+            let existing: [SessionRecord]
+            if let id {
+                existing = try Self.sessions(db, participantKey: ParticipantIdentifier.comparisonKey(id))
+            } else {
+                // Without a participant id: the session of this token, else the latest one this browser
+                // started without an id.
+                existing =
+                    try start.resumeToken.flatMap { try SessionRecord.fetchOne(db, key: $0) }.map { [$0] }
+                    ?? start.browserKey.map { key in
+                        try SessionRecord.fetchAll(
+                            db,
+                            sql: """
+                                SELECT session.* FROM session JOIN participant ON participant.id = session.participant
+                                WHERE session.browser_key = ? AND participant.source = 'generated'
+                                ORDER BY session.started_at DESC LIMIT 1
+                                """, arguments: [key])
+                    } ?? []
+            }
+            guard var session = existing.first(where: { Self.resumes(start, $0) }) else { return nil }
+            session.lastSeenAt = now
+            try session.update(db, columns: ["last_seen_at"])
+            return try Self.resumedSnapshot(db, session)
+        }
+    }
+
+    /// Whether `start` carries `session`'s token or the key of the browser that started it.
+    static func resumes(_ start: SessionStart, _ session: SessionRecord) -> Bool {
+        let byToken = start.resumeToken.map { SecretComparison.equal($0, session.token) } ?? false
+        let byBrowser = zip(start.browserKey, session.browserKey).map { SecretComparison.equal($0, $1) } ?? false
+        return byToken || byBrowser
+    }
 
     /// Returns the participant's session if they have one and `start.resumeToken` is its token (resumed);
     /// refuses (`participantHasSession`) if they have one and the token is missing or another; else hands
@@ -92,19 +139,17 @@ extension StudyDatabase {
         if let id = start.participantID { normalized.participantID = try Self.validateParticipantID(id) }
         let start = normalized
         return try await pool.write { db in
-            if let id = start.participantID,
-                let existing = try SessionRecord.filter(SessionRecord.Columns.participant == id).fetchOne(db)
-            {
-                let byToken = start.resumeToken.map { SecretComparison.equal($0, existing.token) } ?? false
-                let byBrowser = zip(start.browserKey, existing.browserKey).map { SecretComparison.equal($0, $1) } ?? false
-                guard byToken || byBrowser else { throw StudyStoreError.participantHasSession }
-                var session = existing
-                session.lastSeenAt = now
-                try session.update(db, columns: ["last_seen_at"])
-                return SessionSnapshot(session: session, answered: try Self.answered(db, token: session.token), resumed: true)
-            }
-            if let id = start.participantID, try ParticipantRecord.fetchOne(db, key: id) != nil {
-                throw StudyStoreError.participantHasSession
+            let key = start.participantID.map(ParticipantIdentifier.comparisonKey)
+            if let key {
+                let existing = try Self.sessions(db, participantKey: key)
+                if var session = existing.first(where: { Self.resumes(start, $0) }) {
+                    session.lastSeenAt = now
+                    try session.update(db, columns: ["last_seen_at"])
+                    return try Self.resumedSnapshot(db, session)
+                }
+                // Another spelling of a recorded id is the same person (`ParticipantIdentifier.comparisonKey`).
+                let known = try ParticipantRecord.filter(Column("comparison_key") == key).fetchCount(db)
+                if !existing.isEmpty || known > 0 { throw StudyStoreError.participantHasSession }
             }
             let taken = try Self.takenCounts(db, activeSince: now.addingTimeInterval(-abandonAfter))
             let candidates = sequences.map {
@@ -115,7 +160,8 @@ extension StudyDatabase {
                 id: start.participantID ?? identity.generatedParticipantID,
                 source: start.participantID == nil ? "generated" : start.source,
                 prolificStudyID: start.prolificStudyID, prolificSessionID: start.prolificSessionID,
-                userAgent: start.userAgent, createdAt: now)
+                userAgent: start.userAgent, createdAt: now,
+                comparisonKey: ParticipantIdentifier.comparisonKey(start.participantID ?? identity.generatedParticipantID))
             try participant.insert(db)
             let session = SessionRecord(
                 token: identity.token, participant: participant.id, sequence: chosen.sequence, task: chosen.task,
@@ -138,7 +184,7 @@ extension StudyDatabase {
             guard var session = try SessionRecord.fetchOne(db, key: token) else { return nil }
             session.lastSeenAt = now
             try session.update(db, columns: ["last_seen_at"])
-            return SessionSnapshot(session: session, answered: try Self.answered(db, token: token), resumed: true)
+            return try Self.resumedSnapshot(db, session)
         }
     }
 
@@ -163,13 +209,22 @@ extension StudyDatabase {
         }
     }
 
-    /// Records an event for a session that is not complete and has fewer than `maxEventsPerSession` events.
+    /// Records an event for a session that is not complete, has fewer than `maxEventsPerSession` events and
+    /// stays within `maxEventBytesPerSession` with this one.
     public func recordEvent(token: String, kind: String, detail: String?, now: Date) async throws -> EventOutcome {
         try await pool.write { db in
             guard var session = try SessionRecord.fetchOne(db, key: token) else { return .unknownSession }
             if session.completedAt != nil { return .sessionComplete }
-            let count = try EventRecord.filter(EventRecord.Columns.session == token).fetchCount(db)
-            if count >= Self.maxEventsPerSession { return .tooMany }
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS count, COALESCE(SUM(LENGTH(CAST(kind AS BLOB)) + COALESCE(LENGTH(CAST(detail AS BLOB)), 0)), 0) AS bytes
+                    FROM event WHERE session = ?
+                    """, arguments: [token])
+            let count: Int = row?["count"] ?? 0
+            let bytes: Int = row?["bytes"] ?? 0
+            let adding = kind.utf8.count + (detail?.utf8.count ?? 0)
+            if count >= Self.maxEventsPerSession || bytes + adding > Self.maxEventBytesPerSession { return .tooMany }
             var event = EventRecord(id: nil, session: token, kind: kind, detail: detail, receivedAt: now)
             try event.insert(db)
             session.lastSeenAt = now
@@ -192,6 +247,32 @@ extension StudyDatabase {
 
     public func participant(id: String) async throws -> ParticipantRecord? {
         try await pool.read { db in try ParticipantRecord.fetchOne(db, key: id) }
+    }
+
+    /// An existing session as its participant's page resumes it.
+    static func resumedSnapshot(_ db: Database, _ session: SessionRecord) throws -> SessionSnapshot {
+        var snapshot = SessionSnapshot(session: session, answered: try answered(db, token: session.token), resumed: true)
+        snapshot.declined = try declinedBeforeAnswering(db, session)
+        return snapshot
+    }
+
+    /// Declined consent before its first answer (`consent_declined`): the session can never go on.
+    static func declinedBeforeAnswering(_ db: Database, _ session: SessionRecord) throws -> Bool {
+        guard session.lastAnswerAt == nil else { return false }
+        return try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM event WHERE session = ? AND kind = 'consent_declined')"),
+            arguments: [session.token]) ?? false
+    }
+
+    /// The sessions of every participant whose id has comparison key `key`, oldest first (one, except for
+    /// ids recorded before ids were compared by key).
+    static func sessions(_ db: Database, participantKey key: String) throws -> [SessionRecord] {
+        try SessionRecord.fetchAll(
+            db,
+            sql: """
+                SELECT session.* FROM session JOIN participant ON participant.id = session.participant
+                WHERE participant.comparison_key = ? ORDER BY session.started_at, session.token
+                """, arguments: [key])
     }
 
     static func answered(_ db: Database, token: String) throws -> [Int] {
@@ -256,7 +337,7 @@ extension StudyDatabase {
     public func session(token: String) async throws -> SessionSnapshot? {
         try await pool.read { db in
             guard let session = try SessionRecord.fetchOne(db, key: token) else { return nil }
-            return SessionSnapshot(session: session, answered: try Self.answered(db, token: token), resumed: true)
+            return try Self.resumedSnapshot(db, session)
         }
     }
 }

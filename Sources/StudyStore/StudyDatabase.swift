@@ -15,10 +15,12 @@ public final class StudyDatabase: Sendable {
         if exists { try Self.checkIsSQLite(path: path) }
 
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(TimeInterval(Self.busyTimeoutMs) / 1000)
         configuration.prepareDatabase { db in
             // An acknowledged answer must survive a crash of the process or of the machine.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // The WAL shrinks back to this size when it restarts (see also `truncateWAL`).
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -27,6 +29,9 @@ public final class StudyDatabase: Sendable {
         }
         try migrate()
     }
+
+    /// How long a write waits for another writer (ms).
+    static let busyTimeoutMs = 10_000
 
     /// Closes the file; later calls fail. Used by tests that reopen the same file.
     public func close() throws { try pool.close() }

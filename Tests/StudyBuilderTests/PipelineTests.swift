@@ -83,6 +83,8 @@ final class PipelineTests: XCTestCase {
             XCTAssertTrue(text.contains(": OK"), text)
             XCTAssertTrue(text.contains("sr3_projected"), text)
             XCTAssertTrue(text.contains("rounded up to"), text)
+            XCTAssertTrue(text.contains("session: about "), text)
+            XCTAssertFalse(text.contains("warning: texts."), "the shipped texts state nothing the settings contradict: \(text)")
         }
     }
 }

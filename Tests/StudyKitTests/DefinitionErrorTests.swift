@@ -45,6 +45,17 @@ final class DefinitionErrorTests: XCTestCase {
         assertError(yaml, line: 8, field: "models[0].kind", contains: ["sr4", "bicubic, regression, sr3, external"])
     }
 
+    func testAParticipantIDPatternMustBeARegularExpression() {
+        assertError(
+            DefinitionFixtures.minimal + "\nassignment:\n  participant_id_pattern: '[0-9a-f{24'\n", line: 10,
+            field: "assignment.participant_id_pattern", contains: ["not a regular expression", "[0-9a-f]{24}"])
+        XCTAssertNil(DefinitionFixtures.error(DefinitionFixtures.minimal + "\nassignment:\n  participant_id_pattern: '[0-9a-f]{24}'\n"))
+        XCTAssertTrue(ParticipantIdentifier.matches("5f0c8a1b2c3d4e5f6a7b8c9d", pattern: "[0-9a-f]{24}"))
+        XCTAssertFalse(ParticipantIdentifier.matches("x5f0c8a1b2c3d4e5f6a7b8c9d", pattern: "[0-9a-f]{24}"), "the whole id must match")
+        XCTAssertFalse(ParticipantIdentifier.matches("ax", pattern: "a|b.*c"), "alternatives are anchored together")
+        XCTAssertTrue(ParticipantIdentifier.matches("b1c", pattern: "a|b.*c"))
+    }
+
     func testMissingRequiredKey() {
         let yaml = DefinitionFixtures.minimal.replacingOccurrences(of: "hr_size: 32\n", with: "")
         assertError(yaml, line: 1, field: "hr_size", contains: ["required key `hr_size`"])

@@ -27,8 +27,17 @@ final class DisplayAndPracticeTests: XCTestCase {
         XCTAssertEqual(contradicting.field, "display.image_px")
         let zero = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  device_px_per_image_px: 0\n"))
         XCTAssertEqual(zero.field, "display.device_px_per_image_px")
-        let noDPR = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  allowed_dprs: []\n"))
-        XCTAssertEqual(noDPR.field, "display.allowed_dprs")
+        let badDPR = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  allowed_dprs: [0]\n"))
+        XCTAssertEqual(badDPR.field, "display.allowed_dprs")
+        XCTAssertNil(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  allowed_dprs: []\n"), "[]: every ratio")
+        let both = try XCTUnwrap(
+            DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  css_px_per_image_px: 2\n  device_px_per_image_px: 2\n"))
+        XCTAssertEqual(both.field, "display.css_px_per_image_px")
+        let tiny = try XCTUnwrap(DefinitionFixtures.error(DefinitionFixtures.minimal + "\ndisplay:\n  css_px_per_image_px: 0.1\n"))
+        XCTAssertEqual(tiny.field, "display.css_px_per_image_px")
+        let physical = try DefinitionFixtures.parse(DefinitionFixtures.minimal + "\ndisplay:\n  css_px_per_image_px: 2\n").definition
+        XCTAssertEqual(physical.display.cssPxPerImagePx, 2)
+        XCTAssertEqual(physical.display.allowedDPRs, [1, 1.1, 1.25, 1.5, 2], "the ratios measured exact at a physical size")
         let noBicubic =
             DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: external\n    folder: out")
             + "\ndisplay:\n  input: bicubic\n"

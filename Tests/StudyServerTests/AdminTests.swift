@@ -38,6 +38,7 @@ final class AdminTests: XCTestCase {
         XCTAssertEqual(tasks.map { $0["task"] as? String }, ["task1", "task2"])
         XCTAssertEqual(tasks.compactMap { $0["sequences"] as? Int }, [3, 3])
         XCTAssertEqual(tasks.compactMap { $0["complete"] as? Int }.reduce(0, +), 1)
+        XCTAssertEqual(tasks.compactMap { $0["median_session_minutes"] as? Double }.count, 1, "the complete session's length is measured")
         XCTAssertEqual(tasks.compactMap { $0["active"] as? Int }.reduce(0, +), 1)
         XCTAssertEqual(tasks.compactMap { $0["answers"] as? Int }.reduce(0, +), TestStudy.trialsPerSequence + 1)
         let cells = try XCTUnwrap(body["cells"] as? [[String: Any]])

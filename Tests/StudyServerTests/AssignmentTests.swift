@@ -119,6 +119,17 @@ final class AssignmentTests: XCTestCase {
         XCTAssertEqual(handedOut, freed, "their sequences go to the next participants at once, not after 30 minutes")
         let progress = try await server.server.database.progress(manifest: study.manifest, now: clock.now, abandonAfter: 30 * 60)
         XCTAssertEqual(progress.tasks.map(\.abandoned).reduce(0, +), 2, "the status counts them as the assignment does")
+        XCTAssertEqual(progress.tasks.map(\.declined).reduce(0, +), 1, "a decline is told apart from a drop-out")
+        XCTAssertEqual(progress.tasks.map(\.screenRefused).reduce(0, +), 1)
+        XCTAssertEqual(progress.tasks.map(\.droppedOut).reduce(0, +), 0)
+        // The decline is final: the page learns it on a reload, and the server records no answer for it.
+        let again = try await server.client.get("/api/sessions/\(decliner.token)")
+        XCTAssertEqual(try again.json()["declined"] as? Bool, true)
+        let late = try await decliner.answer(0)
+        XCTAssertEqual(late.status, 409)
+        XCTAssertEqual(try late.json()["reason"] as? String, "session_declined")
+        let phoneAgain = try await server.client.get("/api/sessions/\(phone.token)")
+        XCTAssertEqual(try phoneAgain.json()["declined"] as? Bool, false)
         XCTAssertEqual(progress.tasks.map(\.active).reduce(0, +), 6)
         // A session that answered first keeps its sequence whatever it posts later.
         let busy = participants[2]

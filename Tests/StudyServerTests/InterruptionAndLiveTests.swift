@@ -86,6 +86,10 @@ final class InterruptionAndLiveTests: XCTestCase {
         XCTAssertEqual(tasks.compactMap { $0["question"] as? String }.count, 2)
         let cells = try XCTUnwrap(live["cells"] as? [[String: Any]])
         XCTAssertEqual(cells.compactMap { $0["answered"] as? Int }.reduce(0, +), 4)
+        XCTAssertTrue(
+            cells.allSatisfy { ($0["counted"] as? Int ?? -1) <= ($0["answered"] as? Int ?? 0) },
+            "counted answers are those left after the exclusions")
+        XCTAssertTrue(tasks.allSatisfy { ($0["label"] as? String)?.hasPrefix("Task ") == true && $0["participants_planned"] is Int })
         XCTAssertTrue(cells.allSatisfy { ($0["label"] as? String)?.isEmpty == false })
         let flagged = try XCTUnwrap(live["flagged"] as? [[String: Any]])
         XCTAssertEqual(flagged.compactMap { $0["participant"] as? String }, [], "practice answers raise no flag: \(flagged)")
@@ -100,6 +104,14 @@ final class InterruptionAndLiveTests: XCTestCase {
         XCTAssertFalse(rates.isEmpty)
         XCTAssertTrue(rates.contains { ($0["trials"] as? Int ?? 0) > 0 })
         for rate in rates { XCTAssertNotNil(rate["low"], "low is present (null when n is too small)") }
+        let laterCells = try XCTUnwrap(later["cells"] as? [[String: Any]])
+        let laterRates = try XCTUnwrap(later["fool_rates"] as? [[String: Any]])
+        XCTAssertEqual(
+            laterCells.compactMap { $0["counted"] as? Int }.reduce(0, +), laterRates.compactMap { $0["trials"] as? Int }.reduce(0, +),
+            "the cells count exactly the trials the report analyses")
+        XCTAssertLessThan(
+            laterCells.compactMap { $0["counted"] as? Int }.reduce(0, +), laterCells.compactMap { $0["answered"] as? Int }.reduce(0, +),
+            "the excluded bot's answer is answered but not counted")
         let interval = try XCTUnwrap(live["interval"] as? [String: Any])
         XCTAssertEqual(interval["method"] as? String, "crossed_combined")
         try await server.stop()

@@ -137,6 +137,15 @@ final class ParticipantFlowTests: XCTestCase {
         XCTAssertEqual(person.source, "prolific")
         XCTAssertEqual(person.prolificStudyID, "S1")
         XCTAssertEqual(person.prolificSessionID, "X9")
+        let export = try await server.client.get("/api/admin/export?format=jsonl", headers: ["Authorization": "Bearer \(RunningServer.adminToken)"])
+        let exported = try export.text.split(separator: "\n").map {
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(exported.count, 2, export.text)
+        for row in exported {
+            XCTAssertEqual(row["prolific_study_id"] as? String, "S1", "the export carries Prolific's study id")
+            XCTAssertEqual(row["prolific_session_id"] as? String, "X9")
+        }
 
         let anonymous1 = try await Participant.start(server.client, expectStatus: 201)
         let anonymous2 = try await Participant.start(server.client, expectStatus: 201)

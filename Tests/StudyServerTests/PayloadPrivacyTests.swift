@@ -8,7 +8,7 @@ final class PayloadPrivacyTests: XCTestCase {
     static let allowedTrialKeys: Set<String> = ["index", "practice", "left", "right", "input"]
     static let allowedSessionKeys: Set<String> = [
         "session", "participant", "resumed", "study", "task", "texts", "exposure_ms", "exposure_tolerance_ms",
-        "fixation_ms", "display", "trials", "answered", "next_index", "completed", "completion_code", "redirect_url",
+        "fixation_ms", "display", "trials", "answered", "next_index", "completed", "declined", "completion_code", "redirect_url",
     ]
 
     func testNoPayloadNamesModelsTruthOrTrialKinds() async throws {
@@ -23,6 +23,9 @@ final class PayloadPrivacyTests: XCTestCase {
             seenSequences.insert(session.session.sequence)
             let design = try XCTUnwrap(study.manifest.design.sequence(session.session.sequence))
             XCTAssertEqual(Set(participant.payload.keys), Self.allowedSessionKeys)
+            let consent = try XCTUnwrap((participant.payload["texts"] as? [String: Any])?["consent"] as? String)
+            XCTAssertFalse(consent.contains("{minutes}"), "the session's length is filled in: \(consent)")
+            XCTAssertNotNil(consent.range(of: "about \\d+ minutes", options: .regularExpression), consent)
 
             for (index, trial) in participant.trials.enumerated() {
                 let designTrial = design.trials[index]
@@ -67,8 +70,8 @@ final class PayloadPrivacyTests: XCTestCase {
         defer { study.remove() }
         let server = try await RunningServer.start(study)
         let hrBytes = Set(
-            try study.manifest.images.map {
-                try Data(contentsOf: study.buildFolder.appendingPathComponent($0.hr.file))
+            try study.manifest.images.compactMap {
+                StoredPNG.scanlines(try Data(contentsOf: study.buildFolder.appendingPathComponent($0.hr.file)))
             })
         var truthSides: Set<String> = []
         for number in 0..<6 {
@@ -78,8 +81,8 @@ final class PayloadPrivacyTests: XCTestCase {
                 _ = try await participant.answer(index)
                 guard (trial["practice"] as? Bool) == false else { continue }
                 let urls = participant.imageURLs(index)
-                let left = PNGPadding.unpadded(images[0].body)
-                let right = PNGPadding.unpadded(images[urls.count - 1].body)
+                let left = try XCTUnwrap(StoredPNG.scanlines(images[0].body))
+                let right = try XCTUnwrap(StoredPNG.scanlines(images[urls.count - 1].body))
                 XCTAssertTrue(hrBytes.contains(left) != hrBytes.contains(right), "exactly one side is the ground truth")
                 truthSides.insert(hrBytes.contains(left) ? "left" : "right")
             }

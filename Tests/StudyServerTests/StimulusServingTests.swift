@@ -3,6 +3,8 @@ import StudyKit
 import StudyStore
 import XCTest
 
+@testable import StudyServerCore
+
 /// Stimuli reveal nothing but their pixels, and the server times what it serves.
 final class StimulusServingTests: XCTestCase {
     func testURLsAreOwnedBySessionsAndEveryStimulusHasOneLength() async throws {
@@ -11,6 +13,12 @@ final class StimulusServingTests: XCTestCase {
         let server = try await RunningServer.start(study)
         var urls: [String] = []
         var lengths: Set<Int> = []
+        var layouts: Set<[String]> = []
+        let files = try FileManager.default.contentsOfDirectory(
+            at: study.buildFolder.appendingPathComponent("stimuli"), includingPropertiesForKeys: nil
+        ).map { try Data(contentsOf: $0) }
+        let builtPixels = Set(files.compactMap(StoredPNG.scanlines))
+        XCTAssertEqual(builtPixels.count, files.count, "the fixture's stimuli all differ in their pixels")
         for number in 0..<4 {
             let participant = try await Participant.start(server.client, body: ["pid": "s\(number)"])
             for index in 0..<participant.trials.count {
@@ -22,18 +30,17 @@ final class StimulusServingTests: XCTestCase {
                     XCTAssertNil(reply.headers["last-modified"])
                     XCTAssertEqual(reply.headers["x-content-type-options"], "nosniff")
                     XCTAssertEqual(Array(reply.body.prefix(8)), TestPNG.signature)
-                    let files = Set(
-                        try FileManager.default.contentsOfDirectory(
-                            at: study.buildFolder.appendingPathComponent("stimuli"), includingPropertiesForKeys: nil
-                        ).map { try Data(contentsOf: $0) })
-                    XCTAssertTrue(files.contains(PNGPadding.unpadded(reply.body)), "the pixels are the built stimulus")
-                    XCTAssertEqual(PNGPadding.chunks(reply.body).last?.0, "IEND")
+                    let served = try XCTUnwrap(StoredPNG.scanlines(reply.body), "served as stored deflate blocks")
+                    XCTAssertTrue(builtPixels.contains(served), "the pixels are the built stimulus's")
+                    XCTAssertEqual(StoredPNG.chunks(reply.body).map(\.0), ["IHDR", "IDAT", "IEND"], "no ancillary chunk")
                     lengths.insert(reply.body.count)
+                    layouts.insert(StoredPNG.layout(reply.body))
                 }
                 _ = try await participant.answer(index)
             }
         }
-        XCTAssertEqual(lengths.count, 1, "catch foils, inputs, outputs and truths are all the same size")
+        XCTAssertEqual(lengths.count, 1, "catch foils, inputs, outputs and truths of one size have one length")
+        XCTAssertEqual(layouts, [["IHDR(13)", "IDAT(15)", "IEND(0)", "block 1 4"]], "and one layout: only the pixels differ")
         XCTAssertEqual(Set(urls).count, urls.count, "no URL is shared between sessions or trials")
         for url in urls {
             for name in study.manifest.images.flatMap({ [$0.hr.sha256, $0.lr.sha256, $0.catchFoil.sha256] }) {
@@ -41,6 +48,20 @@ final class StimulusServingTests: XCTestCase {
             }
         }
         try await server.stop()
+    }
+
+    func testTheServerRefusesAStudyWhoseSidesDifferInSize() throws {
+        let study = try TestStudy()
+        defer { study.remove() }
+        let output = try XCTUnwrap(study.manifest.outputs.first).stimulus
+        try Data(TestPNG.bytes(extra: 0, width: 2)).write(to: study.buildFolder.appendingPathComponent(output.file))
+        XCTAssertThrowsError(try StudyCatalog(manifest: study.manifest, buildFolder: study.buildFolder)) { error in
+            XCTAssertTrue("\(error)".contains("1x1, 2x1"), "\(error)")
+        }
+        try Data("not a png".utf8).write(to: study.buildFolder.appendingPathComponent(output.file))
+        XCTAssertThrowsError(try StudyCatalog(manifest: study.manifest, buildFolder: study.buildFolder)) { error in
+            XCTAssertTrue("\(error)".contains("is not a readable RGB PNG"), "\(error)")
+        }
     }
 
     func testOnlyOpenTrialsAreServedAndTheServerTimesEachAnswer() async throws {

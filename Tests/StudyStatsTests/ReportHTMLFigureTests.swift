@@ -37,6 +37,23 @@ final class ReportHTMLFigureTests: XCTestCase {
         XCTAssertEqual(svg.components(separatedBy: ", n=").count - 1, bars)
     }
 
+    func testTasksAreStackedOnAFixedAxisAsThePaperDrawsThem() async throws {
+        let study = SyntheticStudy(
+            tasks: ["task1", "task2"], models: [("sr3", 0.2), ("bicubic", 0.1)], participantsPerTask: 6,
+            images: 8, imagesPerParticipant: 4, catchTrials: 2)
+        let report = await FoolRateAnalysis.report(
+            trials: study.trials(seed: 3), manifest: try study.manifest(), settings: ReportSettings(bootstrapSamples: 100, seed: 1))
+        let svg = ReportFigure.svg(report)
+        XCTAssertEqual(report.tasks, ["task1", "task2"])
+        let panels = svg.matches(of: /<g transform="translate\(0,([0-9.]+)\)">/).compactMap { Double($0.output.1) }
+        XCTAssertEqual(panels.count, 2)
+        XCTAssertEqual(panels.first, 0, "Task-1 on top")
+        XCTAssertGreaterThan(panels.last ?? 0, 0, "Task-2 below it")
+        XCTAssertTrue(svg.contains(">100%</text>"), "the axis runs to 100% even when every rate is low")
+        XCTAssertTrue(svg.contains(">0%</text>"))
+        XCTAssertTrue(svg.contains("higher is better"))
+    }
+
     func testWrapKeepsWordsWhole() {
         XCTAssertEqual(
             ReportFigure.wrap("Which image would you guess is from a camera?", width: 16),

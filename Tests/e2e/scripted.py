@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import time
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -31,9 +34,25 @@ def start(server, pid: str) -> dict:
     return session
 
 
-def answer(server, session: dict, index: int, choice: str) -> None:
+def start_from(server, pid: str, address: str) -> dict:
+    """Starts a session from its own loopback address (127.0.0.0/8 is all local), as a crowd of bots on
+    many machines would, so no per-address limit applies."""
+    url = urllib.parse.urlsplit(server.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10, source_address=(address, 0))
+    try:
+        connection.request("POST", "/api/sessions", json.dumps({"pid": pid, "window_w": 1280, "window_h": 800, "dpr": 1}),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        body = json.loads(response.read() or b"null")
+    finally:
+        connection.close()
+    assert response.status == 201, (response.status, body)
+    return body
+
+
+def answer(server, session: dict, index: int, choice: str, fields: dict | None = None) -> None:
     status, body = server.request("POST", f"/api/sessions/{session['session']}/answers",
-                                  {**ANSWER, "key": str(uuid.uuid4()), "index": index, "choice": choice})
+                                  {**ANSWER, **(fields or {}), "key": str(uuid.uuid4()), "index": index, "choice": choice})
     assert status == 200 and body["ok"] is True, body
 
 
@@ -42,9 +61,10 @@ def complete(server, session: dict) -> None:
     assert status == 200, body
 
 
-def run_sessions(server, sessions: list[dict], choose, pace_s: float = HUMAN_PACE_S) -> None:
+def run_sessions(server, sessions: list[dict], choose, pace_s: float = HUMAN_PACE_S, fields: dict | None = None) -> None:
     """Runs every session trial by trial, all sessions side by side: fetch the trial's images as the page
-    does, wait `pace_s`, answer with `choose(session, trial, images)` -> "left" | "right", then complete."""
+    does, wait `pace_s`, answer with `choose(session, trial, images)` -> "left" | "right" (with `fields` in
+    place of the default answer's), then complete."""
     count = len(sessions[0]["trials"])
     for index in range(count):
         fetched = []
@@ -60,6 +80,6 @@ def run_sessions(server, sessions: list[dict], choose, pace_s: float = HUMAN_PAC
         time.sleep(pace_s)
         for session, images in zip(sessions, fetched):
             trial = session["trials"][index]
-            answer(server, session, index, choose(session, trial, images))
+            answer(server, session, index, choose(session, trial, images), fields)
     for session in sessions:
         complete(server, session)

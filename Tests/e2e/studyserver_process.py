@@ -19,7 +19,9 @@ class StudyServerProcess:
     takes any free port (`--port 0`, read back from the server's banner); restarts reuse that port, as a
     participant's page keeps talking to the same address."""
 
-    def __init__(self, binary: Path, study: Path, database: Path, public: Path, cwd: Path, log: Path):
+    def __init__(self, binary: Path, study: Path, database: Path, public: Path, cwd: Path, log: Path,
+                 extra_args: list[str] | None = None):
+        self.extra_args = extra_args or []
         self.binary = binary
         self.study = study
         self.database = database
@@ -37,7 +39,7 @@ class StudyServerProcess:
     def command(self) -> list[str]:
         return [str(self.binary), "serve", "--study", str(self.study), "--db", str(self.database),
                 "--public", str(self.public), "--host", "127.0.0.1", "--port", str(self.port or 0),
-                "--log-level", "warning"]
+                "--log-level", "warning", *self.extra_args]
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""

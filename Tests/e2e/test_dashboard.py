@@ -67,7 +67,9 @@ def test_dashboard_shows_live_numbers_while_a_session_answers(browser, admin_ser
     assert not page.locator('[data-part="login"]').is_visible()
     assert cell_total(page) == 0
     sessions = page.locator('[data-part="sessions"]').inner_text()
-    assert "Which of the two images" in sessions, "tasks are named by their questions"
+    assert "Task 1 (with input)" in sessions and "Which of the two images" not in sessions, "short task labels in tables"
+    assert "Declined" in sessions and "Screen refused" in sessions and "Dropped out" in sessions and "Planned" in sessions
+    assert "Which of the two images" in page.locator('[data-part="tasks"]').inner_text(), "each question shown once"
 
     status, session = server.request("POST", "/api/sessions", {"pid": "scripted"})
     assert status == 201

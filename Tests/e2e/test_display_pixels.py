@@ -5,13 +5,18 @@ replication, and the answer records the same device-pixel size, whatever the DPR
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from participant import Participant
 from screen_pixels import capture_exposure, compare_with_sources
 from study_database import answers, wait_for_answers
+from studyserver_process import StudyServerProcess
+
+REPO = Path(__file__).resolve().parents[2]
 
 IMAGE_DEVICE_PX = 256
 VIEWPORT = {"width": 1280, "height": 800}
@@ -87,4 +92,72 @@ def test_a_ratio_that_cannot_be_shown_exactly_is_asked_to_reset_the_zoom(browser
     assert "reset the zoom" in text and "150%" in text, text
     page.wait_for_timeout(500)
     assert person.screen() == "display-check", "nothing goes on to consent"
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def physical_study(tmp_path_factory, studygen, built_study):
+    """The end-to-end study sized in CSS pixels (about the same physical size on every screen)."""
+    folder = tmp_path_factory.mktemp("physical") / "e2e"
+    shutil.copytree(built_study, folder)
+    text = (folder / "study.yaml").read_text()
+    assert "  image_px: 256\n" in text
+    (folder / "study.yaml").write_text(text.replace("  image_px: 256\n", "  css_px_per_image_px: 2\n"))
+    result = subprocess.run([str(studygen), "build", str(folder)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder
+
+
+@pytest.fixture()
+def physical_server(tmp_path, studyserver, physical_study):
+    process = StudyServerProcess(binary=studyserver, study=physical_study, database=tmp_path / "responses.sqlite",
+                                 public=REPO / "Public", cwd=REPO, log=tmp_path / "studyserver.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+def test_a_physical_size_is_pixel_exact_at_every_ratio_and_about_the_same_size(browser, physical_server, screenshots):
+    """css_px_per_image_px: 2 gives each screen the whole device factor nearest 2 x DPR (2, 3, 4 at DPR 1, 1.5, 2):
+    the screen pixels still equal pixel replication of the sources, and the CSS size differs by less than a third."""
+    server = physical_server
+    css_sizes = {}
+    for dpr, factor in [(1, 2), (1.1, 2), (1.25, 2), (1.5, 3), (2, 4)]:
+        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=dpr)
+        page = context.new_page()
+        person = Participant(page, server.url)
+        person.open(f"?pid=physical-{dpr}")
+        person.continue_message("Welcome")
+        person.continue_message("Instructions")
+        token = person.token()
+        trials = server.session(token)["trials"]
+        person.continue_message("Practice")
+        trial = trials[0]
+        person.wait_for_phase(trial["index"], "exposure")
+        captured = capture_exposure(page)
+        assert captured is not None, f"DPR {dpr}: no screenshot within the exposure"
+        layout, shot, clip = captured
+        (screenshots / f"physical-dpr{dpr}.png").write_bytes(shot)
+        urls = [trial["left"], trial["input"], trial["right"]] if trial["input"] else [trial["left"], trial["right"]]
+        compared = compare_with_sources(context, server.url, shot, clip, layout["dpr"], layout["rects"], urls)
+        for result in compared["results"]:
+            assert result["maxDiff"] == 0 and result["differing"] == 0, f"DPR {dpr}: not pixel replication: {result}"
+        assert compared["results"][0]["factor"] == factor, compared["results"][0]
+        person.answer(trial["index"], key="f")
+        wait_for_answers(server.database, token, [trial["index"]])
+        row = answers(server.database, token)[0]
+        assert abs(row["rendered_px"] - 128 * factor) < 0.05, dict(row)
+        css_sizes[dpr] = row["rendered_px"] / row["dpr"]
+        context.close()
+    assert max(css_sizes.values()) / min(css_sizes.values()) < 4 / 3, css_sizes
+
+
+def test_a_physical_size_asks_a_ratio_it_cannot_show_exactly_to_reset_the_zoom(browser, physical_server):
+    # Measured: at devicePixelRatio 1.75 the larger (3 screen px per image px) images were partly resampled.
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1.75)
+    page = context.new_page()
+    person = Participant(page, physical_server.url)
+    person.open("?pid=physical-zoomed")
+    person.wait_for_screen("display-check")
+    assert page.locator('[data-screen="display-check"]').get_attribute("data-reason") == "zoom"
     context.close()

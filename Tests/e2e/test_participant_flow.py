@@ -69,7 +69,8 @@ def test_keyboard_participant_completes_despite_reload_and_server_outage(browser
     given[0] = "left"
     feedback = page.locator('[data-part="feedback"]')
     feedback.wait_for(state="visible")
-    assert feedback.inner_text() == ("Correct." if trials[0]["correct"] == "left" else "Not correct.")
+    verdict = "Correct." if trials[0]["correct"] == "left" else "Not correct."
+    assert feedback.inner_text() == f"{verdict} The real photo was the {trials[0]['correct']} image."
     person.continue_message("The practice is over")
 
     # Trial 1: a key pressed while the images are shown is ignored; the choice comes after they are hidden.

@@ -168,4 +168,11 @@ def test_decline_on_consent_ends_politely(browser, prolific_server):
     kinds = [r["kind"] for r in query(server.database, "SELECT kind FROM event")]
     assert "consent_declined" in kinds and "consent" not in kinds
     assert query(server.database, "SELECT COUNT(*) AS n FROM answer")[0]["n"] == 0
+    # The decline is final: a reload shows it again, never the consent (the sequence has gone to someone else).
+    page.reload()
+    person.wait_for_screen("done")
+    assert "chose not to take part" in page.locator('[data-screen="done"]').inner_text()
+    assert not page.locator('[data-part="decline"]').is_visible()
+    kinds = [r["kind"] for r in query(server.database, "SELECT kind FROM event")]
+    assert kinds.count("consent_declined") == 1, kinds
     context.close()

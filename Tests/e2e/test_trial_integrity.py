@@ -112,3 +112,26 @@ def test_phone_is_refused_before_consent(browser, server, screenshots, device):
     events = [r["kind"] for r in query(server.database, "SELECT kind FROM event")]
     assert "display_refused" in events and "consent" not in events
     context.close()
+
+
+def test_a_second_tab_is_turned_away_and_leaves_the_first_tab_alone(browser, server, screenshots):
+    context, page, person, token = start_main_trial(browser, server, "two-tabs")
+    second = context.new_page()
+    other = Participant(second, server.url)
+    other.open("?pid=two-tabs")
+    other.wait_for_screen("error")
+    text = second.locator('[data-screen="error"]').inner_text()
+    assert "already open in another tab" in text, text
+    second.screenshot(path=screenshots / "second-tab.png")
+    # The first tab answers the trial it was showing: a clean answer, not marked as interrupted by the second tab.
+    person.answer(1, key="j")
+    wait_for_answers(server.database, token, [0, 1])
+    row = answers(server.database, token)[1]
+    assert "interrupted" not in row["flags"].split(","), dict(row)
+    events = [r["kind"] for r in query(server.database, "SELECT kind FROM event WHERE session = ?", token)]
+    assert "trial_interrupted" not in events and "resumed" not in events, events
+    # Once the first tab is gone, the page opens normally again (and resumes, with nothing lost).
+    page.close()
+    second.reload()
+    other.wait_for_message("Welcome back")
+    context.close()

@@ -268,3 +268,23 @@ test('answer keys are what the server accepts as idempotency keys', () => {
   assert.equal(keys.size, 50);
   for (const key of keys) assert.match(key, /^[A-Za-z0-9_-]{8,64}$/);
 });
+
+test('a 507 (the server disk is full) pauses: the answer stays queued, is retried, and the pause ends when it is saved', async () => {
+  await withRecordedTimers(async (timers) => {
+    const sender = scriptedSender([new ApiError(507, 'disk full', 15000), new ApiError(507, 'disk full', 15000)]);
+    const { queue, states, storage } = makeQueue({ send: sender.send });
+    queue.add('tok', answer(0));
+    await settle();
+    assert.equal(states.at(-1).paused, true);
+    assert.equal(states.at(-1).pending, 1);
+    assert.equal(stored(storage).length, 1, "kept in the browser meanwhile");
+    timers[0].fire();
+    await settle();
+    assert.equal(states.at(-1).paused, true);
+    timers[1].fire();
+    await queue.whenEmpty();
+    assert.deepEqual(timers.map((t) => t.ms), [15000, 15000], "the server's Retry-After is waited");
+    assert.equal(sender.calls.length, 3);
+    assert.deepEqual(states.at(-1), { pending: 0, waiting: false });
+  });
+});

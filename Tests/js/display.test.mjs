@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { displayGeometry, dprAllowed, fitsWindow, isExactSize, screenTooSmall } from '../../Public/js/display.js';
+import { devicePxPerImagePx, displayGeometry, dprAllowed, fitsWindow, isExactSize, screenTooSmall } from '../../Public/js/display.js';
 
 const display = { image_px: 128, input_px: 16, device_px_per_image_px: 2, gap_px: 32, min_window_w: 900, min_window_h: 500 };
 
@@ -53,4 +53,18 @@ test('only the listed devicePixelRatios are accepted', () => {
   for (const dpr of [1, 1.25, 2, 3]) assert.ok(dprAllowed(listed, dpr), `dpr ${dpr}`);
   for (const dpr of [1.1, 1.5, 1.75, 2.5, 0.9]) assert.ok(!dprAllowed(listed, dpr), `dpr ${dpr}`);
   assert.ok(dprAllowed(display, 1.5), 'no list: every ratio');
+});
+
+test('a physical size picks each screen its whole device factor, so CSS sizes stay within a third', () => {
+  const physical = { image_px: 128, input_px: 16, css_px_per_image_px: 2, device_px_per_image_px: 2, gap_px: 32 };
+  const factors = [1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3].map((dpr) => devicePxPerImagePx(physical, dpr));
+  assert.deepEqual(factors, [2, 2, 2, 3, 3, 4, 5, 6]);
+  const cssSizes = [1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3].map((dpr) => displayGeometry(physical, 3, dpr).imageCssPx);
+  assert.ok(Math.max(...cssSizes) / Math.min(...cssSizes) < 4 / 3, `${cssSizes}`);
+  assert.equal(displayGeometry(physical, 3, 1.5).imageDevicePx, 384);
+  assert.equal(displayGeometry(physical, 3, 1.5).imageCssPx, 256);
+  // The fixed mode keeps the same screen pixels everywhere, as before.
+  const fixed = { image_px: 128, input_px: 16, device_px_per_image_px: 2, gap_px: 32 };
+  assert.deepEqual([1, 1.5, 3].map((dpr) => devicePxPerImagePx(fixed, dpr)), [2, 2, 2]);
+  assert.equal(devicePxPerImagePx({ ...physical, css_px_per_image_px: 0.5 }, 1), 1, 'never below one device pixel');
 });

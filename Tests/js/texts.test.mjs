@@ -20,10 +20,15 @@ test('texts with values are written as before', () => {
   assert.equal(TEXTS.displaySizes({ w: 900, h: 506 }, 800, 600), 'Needed: a window of 900 × 506. This window: 800 × 600.');
   assert.equal(TEXTS.trialOf(3, 40), 'Trial 3 of 40');
   assert.equal(TEXTS.practiceIntro(1), 'First, one practice trial. After each one you will see whether your choice '
-    + 'was correct. Practice trials do not count.');
+    + 'was correct and which image was the real photo. Practice trials do not count.');
   assert.match(TEXTS.practiceIntro(3), /^First, 3 practice trials\. /);
+  assert.equal(TEXTS.practiceFeedback('left', 'left'), 'Correct. The real photo was the left image.');
+  assert.equal(TEXTS.practiceFeedback('left', 'right'), 'Not correct. The real photo was the right image.');
   assert.equal(TEXTS.completionRefused('gone'), 'The study server refused to complete this session (gone).');
   assert.equal(TEXTS.serverAnswered('busy'), 'The study server answered: busy');
+  assert.match(TEXTS.waitingForPlace, /waiting for a place/);
+  assert.match(TEXTS.savingPaused(1), /^Paused, retrying: .* Your answer is kept in this browser/);
+  assert.match(TEXTS.savingPaused(3), /Your 3 answers are kept/);
 });
 
 test('image alternatives say nothing about where an image comes from', () => {

@@ -29,6 +29,11 @@ struct HTTPClient: Sendable {
     }
 
     let port: Int
+    /// The loopback address the client connects from (any of 127.0.0.0/8), or the kernel's choice.
+    var source: String? = nil
+
+    /// The same client connecting from `address` (a 127.x.y.z address: the server sees another peer).
+    func from(_ address: String) -> HTTPClient { HTTPClient(port: port, source: address) }
 
     func get(_ path: String, headers: [String: String] = [:]) async throws -> Reply {
         try await send("GET", path, headers: headers)
@@ -41,13 +46,40 @@ struct HTTPClient: Sendable {
 
     func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data = Data()) async throws -> Reply {
         let port = self.port
-        return try await Task.detached { try Self.exchange(port: port, method: method, path: path, headers: headers, body: body) }.value
+        let source = self.source
+        return try await Task.detached {
+            try Self.exchange(port: port, source: source, method: method, path: path, headers: headers, body: body)
+        }.value
     }
 
-    private static func exchange(port: Int, method: String, path: String, headers: [String: String], body: Data) throws -> Reply {
+    /// Sends `request` exactly as given (request line, headers and body) and reads the reply until the server
+    /// closes the connection.
+    func sendRaw(_ request: String) async throws -> Reply {
+        let port = self.port
+        let source = self.source
+        return try await Task.detached {
+            let fd = try Self.connectedSocket(port: port, source: source)
+            defer { close(fd) }
+            return try Self.parse(Self.transfer(fd, Data(request.utf8)))
+        }.value
+    }
+
+    /// A socket connected to the server on loopback, from `source` when given; the caller closes it.
+    static func connectedSocket(port: Int, source: String? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError.connect(errno) }
-        defer { close(fd) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw ClientError.connect(errno)
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -55,13 +87,26 @@ struct HTTPClient: Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw ClientError.connect(errno) }
+        guard connected == 0 else {
+            close(fd)
+            throw ClientError.connect(errno)
+        }
+        return fd
+    }
+
+    private static func exchange(port: Int, source: String?, method: String, path: String, headers: [String: String], body: Data) throws -> Reply {
+        let fd = try connectedSocket(port: port, source: source)
+        defer { close(fd) }
 
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if method != "GET" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        let request = Data(head.utf8) + body
+        return try parse(transfer(fd, Data(head.utf8) + body))
+    }
+
+    /// Writes `request` to `fd` and reads until the server closes the connection.
+    private static func transfer(_ fd: Int32, _ request: Data) throws -> Data {
         var sent = 0
         request.withUnsafeBytes { buffer in
             while sent < buffer.count {
@@ -77,7 +122,7 @@ struct HTTPClient: Sendable {
             if n <= 0 { break }
             received.append(contentsOf: chunk[0..<n])
         }
-        return try parse(received)
+        return received
     }
 
     private static func parse(_ data: Data) throws -> Reply {

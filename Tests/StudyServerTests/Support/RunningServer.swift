@@ -41,16 +41,17 @@ final class RunningServer: @unchecked Sendable {
     static func start(
         _ study: TestStudy, clock: TestClock = TestClock(), abandonAfterMinutes: Double? = nil,
         sessionsPerClientPerMinute: Double = 100_000, sessionsPerMinute: Double = 100_000,
-        trustForwardedFor: Bool = false, log: CapturedLog? = nil
+        trustForwardedFor: Bool = false, log: CapturedLog? = nil, configure: (inout ServerSettings) -> Void = { _ in }
     ) async throws -> RunningServer {
         var logger = Logger(label: "studyserver-test")
         logger.logLevel = .critical  // cancelling the test server logs an error about its child channels
         if let log { logger = Logger(label: "studyserver-test") { _ in CapturingLogHandler(log: log) } }
-        let settings = ServerSettings(
+        var settings = ServerSettings(
             host: "127.0.0.1", port: 0, buildFolder: study.buildFolder, databasePath: study.databasePath,
             publicFolder: study.publicFolder, adminToken: adminToken, abandonAfterMinutes: abandonAfterMinutes,
             sessionsPerClientPerMinute: sessionsPerClientPerMinute, sessionsPerMinute: sessionsPerMinute,
             trustForwardedFor: trustForwardedFor, now: { clock.now })
+        configure(&settings)
         let server = try await StudyHTTPServer(settings: settings, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = server.makeApplication { port in

@@ -2,13 +2,21 @@ import Foundation
 import StudyFiles
 import StudyKit
 
-/// A 1x1 grey PNG with a text chunk of `extra` bytes, so that test stimuli differ in size as real ones do.
+/// A `width`x1 RGB PNG of one colour with a text chunk of `extra` bytes, so that test stimuli differ in size as
+/// real ones do. Its pixels are in one stored deflate block, so `StoredPNG.scanlines` reads them back.
 enum TestPNG {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    static func bytes(extra: Int) -> [UInt8] {
-        let ihdr: [UInt8] = [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]  // 1x1, 8-bit grey
-        let idat: [UInt8] = [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]  // zlib of [0, 0]
+    static func bytes(extra: Int, red: UInt8 = 128, green: UInt8 = 64, blue: UInt8 = 32, width: UInt8 = 1) -> [UInt8] {
+        let ihdr: [UInt8] = [0, 0, 0, width, 0, 0, 0, 1, 8, 2, 0, 0, 0]  // width x 1, 8-bit RGB
+        let row: [UInt8] = [0] + Array([[UInt8]](repeating: [red, green, blue], count: Int(width)).joined())
+        var (a, b): (UInt32, UInt32) = (1, 0)  // Adler-32
+        for byte in row {
+            a = (a + UInt32(byte)) % 65_521
+            b = (b + a) % 65_521
+        }
+        let length = UInt8(row.count)
+        let idat: [UInt8] = [0x78, 0x01, 0x01, length, 0, ~length, 0xFF] + row + be(b << 16 | a)
         let text = Array("Comment\u{0}".utf8) + [UInt8](repeating: 0x78, count: extra)
         return signature + chunk("IHDR", ihdr) + chunk("tEXt", text) + chunk("IDAT", idat) + chunk("IEND", [])
     }
@@ -32,8 +40,9 @@ enum TestPNG {
     }
 }
 
-/// Reads the chunks of a PNG, to check what the server added.
-enum PNGPadding {
+/// Reads a PNG's chunks and, when its zlib stream is made of stored deflate blocks, its filtered scanlines:
+/// what the tests compare between served and built stimuli, with code of their own.
+enum StoredPNG {
     /// (type, data) of every chunk after the signature.
     static func chunks(_ data: Data) -> [(String, Data)] {
         let bytes = [UInt8](data)
@@ -48,18 +57,34 @@ enum PNGPadding {
         return out
     }
 
-    /// The PNG without the server's `paDd` chunk: the stimulus file as built.
-    static func unpadded(_ data: Data) -> Data {
-        let bytes = [UInt8](data)
-        var out = Array(bytes.prefix(8))
-        var at = 8
-        while at + 12 <= bytes.count {
-            let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
-            let end = min(bytes.count, at + 12 + length)
-            if String(decoding: bytes[(at + 4)..<(at + 8)], as: UTF8.self) != "paDd" { out += bytes[at..<end] }
-            at = end
+    /// Every chunk's type and length, every deflate block's header byte and length: the layout.
+    static func layout(_ data: Data) -> [String] {
+        let chunks = chunks(data)
+        var out = chunks.map { "\($0.0)(\($0.1.count))" }
+        let idat = [UInt8](chunks.filter { $0.0 == "IDAT" }.flatMap(\.1))
+        var at = 2
+        while at + 5 <= idat.count {
+            let length = Int(idat[at + 1]) | Int(idat[at + 2]) << 8
+            out.append("block \(idat[at]) \(length)")
+            at += 5 + length
         }
-        return Data(out)
+        return out
+    }
+
+    /// The scanlines (filter byte, then RGB) of a PNG whose IDAT holds stored deflate blocks; nil otherwise.
+    static func scanlines(_ data: Data) -> [UInt8]? {
+        let idat = [UInt8](chunks(data).filter { $0.0 == "IDAT" }.flatMap(\.1))
+        var raw: [UInt8] = []
+        var at = 2
+        while at + 5 <= idat.count {
+            guard idat[at] & 0b110 == 0 else { return nil }
+            let length = Int(idat[at + 1]) | Int(idat[at + 2]) << 8
+            guard at + 5 + length <= idat.count else { return nil }
+            raw += idat[(at + 5)..<(at + 5 + length)]
+            if idat[at] & 1 == 1 { return raw }
+            at += 5 + length
+        }
+        return nil
     }
 }
 
@@ -77,7 +102,7 @@ struct TestStudy {
     let manifest: Manifest
     var databasePath: String { root.appendingPathComponent("responses.sqlite").path }
 
-    init(sequencesPerTask: Int = 3, completionCode: String? = nil, redirectURL: String? = nil) throws {
+    init(sequencesPerTask: Int = 3, completionCode: String? = nil, redirectURL: String? = nil, assignment: [String: Any]? = nil) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("studyserver-test-\(UUID().uuidString)")
         buildFolder = root.appendingPathComponent("build")
         publicFolder = root.appendingPathComponent("public")
@@ -93,7 +118,8 @@ struct TestStudy {
         func stimulus() throws -> StimulusRef {
             counter += 1
             let hash = "cafe" + String(repeating: "0", count: 52) + String(format: "%08x", counter)
-            try Data(TestPNG.bytes(extra: counter * 37)).write(to: stimuliFolder.appendingPathComponent(hash + ".png"))
+            let png = TestPNG.bytes(extra: counter * 37, red: UInt8(counter), green: UInt8(255 - counter))
+            try Data(png).write(to: stimuliFolder.appendingPathComponent(hash + ".png"))
             return StimulusRef(file: "stimuli/\(hash).png", sha256: hash)
         }
         var images: [ManifestImage] = []
@@ -136,6 +162,7 @@ struct TestStudy {
         if let completionCode { completion["code"] = completionCode }
         if let redirectURL { completion["redirect_url"] = redirectURL }
         definitionJSON["completion"] = completion
+        if let assignment { definitionJSON["assignment"] = assignment }
         let definition = try JSONDecoder().decode(
             StudyDefinition.self, from: try JSONSerialization.data(withJSONObject: definitionJSON))
         manifest = Manifest(
