@@ -10,7 +10,9 @@ struct SimulateCommand: AsyncParsableCommand {
         discussion: """
             Each simulated study draws participant and image effects on the logit scale; the population fool \
             rate is the mean of logistic(mu + u + v) over those effects (numerical integration), the target every \
-            interval should cover. Settings: \(SimulationSetting.standard.map(\.name).joined(separator: ", ")).
+            interval should cover. Settings: \(SimulationSetting.standard.map(\.name).joined(separator: ", ")). \
+            With --mixed-model, glmm_population_averaged is the mixed model's interval for that same target and \
+            glmm_typical its interval for logistic(mu), the fool rate of a typical participant on a typical image.
             """)
 
     @Option(help: "Simulated studies per setting.")
@@ -30,12 +32,18 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Run only this setting (repeatable).")
     var setting: [String] = []
 
+    @Flag(
+        help:
+            "Also fit the logistic mixed model (crossed participant and image intercepts, Laplace) in every simulated study and report the coverage of its population-averaged and typical-participant intervals beside the bootstrap ones."
+    )
+    var mixedModel = false
+
     @Option(help: "text (default) or json.")
     var format: SimulateFormat = .text
 
     @Flag(
         help:
-            "Instead: time a full report (computation and text + JSON rendering) of a synthetic study of the paper's size: 50 participants per task x 50 of 100 images x 4 models x 2 tasks."
+            "Instead: time a full report (computation and text + JSON rendering) of a synthetic study of the paper's size: 50 participants per task x 50 of 100 images x 4 models x 2 tasks, then the mixed model of one task alone."
     )
     var timeReport = false
 
@@ -59,7 +67,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let started = Date()
         for s in chosen {
             let t0 = Date()
-            let result = await CrossedSimulation.run(s, studies: studies, bootstrapSamples: bootstrap ?? 1000, level: level, seed: seed)
+            let result = await CrossedSimulation.run(
+                s, studies: studies, bootstrapSamples: bootstrap ?? 1000, level: level, seed: seed, mixedModel: mixedModel)
             results.append(result)
             lines.append(contentsOf: SimulationTable.render(result, seconds: Date().timeIntervalSince(t0)))
             lines.append("")
@@ -94,6 +103,19 @@ struct SimulateCommand: AsyncParsableCommand {
                 format: "report of %d answered trials (%d main), B = %d: median %.3f s over %d runs (min %.3f, max %.3f); "
                     + "anchor (sort 1e6 doubles) median %.3f s", trials.count, trials.filter { $0.kind == .main }.count,
                 samples, median, times.count, times.min() ?? 0, times.max() ?? 0, anchor))
+        let task = study.tasks[0]
+        let mainTrials = trials.filter { $0.kind == .main && $0.task == task }
+        var fits: [Double] = []
+        for _ in 0..<max(1, runs) {
+            let t0 = Date()
+            _ = MixedModelAnalysis.task(task, trials: mainTrials, models: study.models.map(\.id), level: settings.level)
+            fits.append(Date().timeIntervalSince(t0))
+        }
+        print(
+            String(
+                format: "mixed model of one task alone (%d participants x %d of %d images x %d models, %d trials): median %.3f s "
+                    + "over %d runs (min %.3f, max %.3f)", study.participantsPerTask, study.imagesPerParticipant, study.images,
+                study.models.count, mainTrials.count, fits.sorted()[fits.count / 2], fits.count, fits.min() ?? 0, fits.max() ?? 0))
     }
 
     /// A fixed reference workload measured in the same run, so timings from different machines compare.
@@ -134,6 +156,15 @@ enum SimulationTable {
                 String(
                     format: "  %@  %7.1f%%  %10.4f  %5d  %5d", m.method.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0),
                     m.coverage * 100, m.meanWidth, m.missedLow, m.missedHigh))
+        }
+        for m in r.mixedModel ?? [] {
+            let coverage = m.coverage.map { String(format: "%7.1f%%", $0 * 100) } ?? "       -"
+            let width = m.meanWidth.map { String(format: "%10.4f", $0) } ?? "         -"
+            lines.append(
+                String(
+                    format: "  %@  %@  %@  %5d  %5d  (target %.3f; %d not converged, %d singular)",
+                    m.name.padding(toLength: 24, withPad: " ", startingAt: 0), coverage, width,
+                    m.missedLow, m.missedHigh, m.target, m.notConverged, m.singular))
         }
         lines.append(
             String(

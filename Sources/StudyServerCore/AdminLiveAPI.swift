@@ -26,7 +26,7 @@ struct AdminLiveAPI: Sendable {
             analysis: definition.analysis, seed: definition.seed,
             bootstrapSamples: min(definition.analysis.bootstrapSamples, Self.liveBootstrapSamples),
             extremeImages: 0)
-        let report = await FoolRateAnalysis.report(trials: trials, manifest: manifest, settings: settings)
+        let report = await FoolRateAnalysis.report(trials: trials, manifest: manifest, settings: settings, mixedModel: false)
         let labels = Dictionary(manifest.models.map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
 
         let sessions = LiveSnapshot.Sessions(

@@ -153,9 +153,12 @@ public struct SimulationResult: Codable, Sendable, Equatable {
     public var empiricalSD: Double
     /// Root mean of the primary (combined) variance estimates.
     public var primarySE: Double
+    /// Coverage of the mixed model's intervals in the same studies; nil when it was not fitted.
+    public var mixedModel: [MixedModelCoverage]?
 
     enum CodingKeys: String, CodingKey {
         case setting, studies, level, methods, floored
+        case mixedModel = "mixed_model"
         case bootstrapSamples = "bootstrap_samples"
         case meanFoolRate = "mean_fool_rate"
         case empiricalSD = "empirical_sd"
@@ -170,6 +173,16 @@ public enum CrossedSimulation {
         _ setting: SimulationSetting, intercept mu: Double,
         using rng: inout SeededGenerator
     ) -> CrossedCounts {
+        CrossedCounts(
+            participantCount: setting.participants, imageCount: setting.images,
+            observations: simulateObservations(setting, intercept: mu, using: &rng))
+    }
+
+    /// The trials of `simulateStudy`, one observation per answer.
+    static func simulateObservations(
+        _ setting: SimulationSetting, intercept mu: Double,
+        using rng: inout SeededGenerator
+    ) -> [CrossedCounts.Observation] {
         let p = setting.participants
         let n = setting.images
         let m = min(setting.imagesPerParticipant, setting.images)
@@ -188,22 +201,27 @@ public enum CrossedSimulation {
                         fooled: rng.unitInterval() < probability))
             }
         }
-        return CrossedCounts(participantCount: p, imageCount: n, observations: observations)
+        return observations
     }
 
     /// Runs `studies` simulated studies of `setting` on all cores; deterministic for a given seed
     /// (study k always draws from stream k, whichever core runs it).
+    /// With `mixedModel`, every simulated study is also fitted by the logistic mixed model
+    /// (`fooled ~ 1 + (1 | participant) + (1 | image)`); it draws no random numbers, so the bootstrap
+    /// results are the same with or without it.
     public static func run(
         _ setting: SimulationSetting, studies: Int, bootstrapSamples: Int,
-        level: Double = 0.95, seed: UInt64
+        level: Double = 0.95, seed: UInt64, mixedModel: Bool = false
     ) async -> SimulationResult {
         let mu = setting.intercept
         let target = setting.populationFoolRate
         let outcomes = await orderedParallelMap(count: max(studies, 0)) { study in
             var rng = SeededGenerator(seed: seed, stream: UInt64(study))
-            let counts = simulateStudy(setting, intercept: mu, using: &rng)
+            let observations = simulateObservations(setting, intercept: mu, using: &rng)
+            let counts = CrossedCounts(participantCount: setting.participants, imageCount: setting.images, observations: observations)
             let estimate = FoolRateIntervals.estimate(counts, level: level, samples: bootstrapSamples, using: &rng)
-            return StudyOutcome(index: study, estimate: estimate)
+            let glmm = mixedModel ? MixedModelSimulation.fit(observations, setting: setting, level: level) : nil
+            return StudyOutcome(index: study, estimate: estimate, mixedModel: glmm)
         }
         let methods = IntervalMethod.allCases.map { method -> MethodCoverage in
             let intervals = outcomes.compactMap { $0.estimate.interval(method) }
@@ -219,14 +237,19 @@ public enum CrossedSimulation {
         let spread = rates.count > 1 ? rates.reduce(0) { $0 + ($1 - meanRate) * ($1 - meanRate) } / Double(rates.count - 1) : .nan
         let variances = outcomes.compactMap { $0.estimate.variance?.combined }
         let meanVariance = variances.isEmpty ? .nan : variances.reduce(0, +) / Double(variances.count)
-        return SimulationResult(
+        var result = SimulationResult(
             setting: setting, studies: studies, bootstrapSamples: bootstrapSamples, level: level,
             methods: methods, floored: outcomes.filter { $0.estimate.variance?.floored == true }.count,
             meanFoolRate: meanRate, empiricalSD: spread.squareRoot(), primarySE: meanVariance.squareRoot())
+        if mixedModel {
+            result.mixedModel = MixedModelSimulation.coverage(outcomes.compactMap(\.mixedModel), setting: setting, studies: studies)
+        }
+        return result
     }
 
     private struct StudyOutcome: Sendable {
         var index: Int
         var estimate: FoolRateEstimate
+        var mixedModel: MixedModelSimulation.Outcome?
     }
 }

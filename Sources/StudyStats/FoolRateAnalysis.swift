@@ -4,7 +4,10 @@ import StudyKit
 /// Builds the fool-rate report from answered trials and the manifest. Pure: the same trials,
 /// manifest and settings always give the same report. The bootstraps run on all cores.
 public enum FoolRateAnalysis {
-    public static func report(trials: [AnsweredTrial], manifest: Manifest, settings: ReportSettings) async -> FoolRateReport {
+    /// `mixedModel: false` leaves out the per-task mixed models (the live dashboard, which polls, shows none).
+    public static func report(
+        trials: [AnsweredTrial], manifest: Manifest, settings: ReportSettings, mixedModel: Bool = true
+    ) async -> FoolRateReport {
         let definition = manifest.definition
         let outcome = Exclusions.apply(trials, rules: definition.exclusions, exposureMs: definition.exposureMs)
         let kept = outcome.keptMain
@@ -76,6 +79,10 @@ public enum FoolRateAnalysis {
                         prior: perImage.prior, count: settings.extremeImages))
             }
         }
+        let mixedModels = await orderedParallelMap(count: mixedModel ? taskIDs.count : 0) { [taskIDs, models] index in
+            MixedModelAnalysis.task(
+                taskIDs[index], trials: kept.filter { $0.task == taskIDs[index] }, models: models.map(\.id), level: level)
+        }
         var report = FoolRateReport(
             study: definition.name, title: definition.title, settings: settings, tasks: taskIDs, models: models,
             foolRates: rows, images: images, extremes: extremes, pairwise: pairwise,
@@ -86,6 +93,7 @@ public enum FoolRateAnalysis {
             screening: ScreeningSensitivity.measure(
                 trials, rules: definition.exclusions, exposureMs: definition.exposureMs, kept: kept, screens: outcome.participants))
         (report.screens, report.screenTests) = ScreenClasses.compare(kept, level: level)
+        report.mixedModel = mixedModels
         return report
     }
 

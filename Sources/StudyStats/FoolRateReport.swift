@@ -117,6 +117,8 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
     public var flaggedParticipants: [ParticipantScreen]
     /// The fool rates over every main trial, before any exclusion: how much the exclusions move them.
     public var foolRatesWithoutExclusions: [FoolRateRow]
+    /// Per task: the logistic mixed model with crossed participant and image intercepts (MixedModelAnalysis).
+    public var mixedModel: [MixedModelTask] = []
     /// Fool rates per class of screen (devicePixelRatio and drawn CSS size), and whether they differ.
     public var screens: [ScreenClassRate] = []
     public var screenTests: [ScreenHomogeneity] = []
@@ -131,6 +133,7 @@ public struct FoolRateReport: Codable, Sendable, Equatable {
         case catchAccuracy = "catch_accuracy"
         case flaggedParticipants = "flagged_participants"
         case foolRatesWithoutExclusions = "fool_rates_without_exclusions"
+        case mixedModel = "mixed_model"
         case screens
         case screenTests = "screen_tests"
     }

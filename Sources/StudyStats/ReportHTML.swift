@@ -100,6 +100,7 @@ public enum ReportHTML {
                 }
                 h.append("</table></div>")
             }
+            h.append(MixedModelRender.html(report, task: task))
             if let bias = report.positionBias.first(where: { $0.task == task }), bias.trials > 0 {
                 h.append(
                     "<p>Position bias: left chosen in \(Format.percent(bias.leftChoiceRate)) of \(bias.trials) trials; "

@@ -62,6 +62,7 @@ public enum ReportText {
                 }
                 out.append(contentsOf: TextTable.render(pt))
             }
+            out.append(contentsOf: MixedModelRender.textLines(report, task: task))
 
             let extremes = report.extremes.filter { $0.task == task }
             if !extremes.isEmpty {
