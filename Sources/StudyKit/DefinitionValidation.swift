@@ -132,7 +132,8 @@ enum DefinitionValidation {
                 throw file.error(
                     field: "display.css_px_per_image_px",
                     problem: "css_px_per_image_px and \(display.devicePxPerImagePx != nil ? "device_px_per_image_px" : "image_px") both set the size",
-                    fix: "keep one: css_px_per_image_px for the same physical size on every screen, device_px_per_image_px for the same screen pixels")
+                    fix: "keep one: css_px_per_image_px for the same physical size on every screen, device_px_per_image_px for the same screen pixels"
+                )
             }
         }
         if display.input == .bicubic && !d.models.contains(where: { $0.kind == .bicubic }) {

@@ -35,7 +35,9 @@ struct StatusCommand: AsyncParsableCommand {
             let expected = SessionTextFacts.expectedMinutes(
                 trials: trials, fixationMs: definition.display.fixationMs, exposureMs: definition.exposureMs)
             let measured = task.medianSessionMinutes.map { String(format: "%.1f minutes measured (median of %d)", $0, task.complete) }
-            print("\(task.task): a session is expected to take about \(expected) minutes (what {minutes} in the texts says); \(measured ?? "none complete yet")")
+            print(
+                "\(task.task): a session is expected to take about \(expected) minutes (what {minutes} in the texts says); \(measured ?? "none complete yet")"
+            )
         }
     }
 }

@@ -155,7 +155,10 @@ public enum ReportHTML {
             h.append("</table>")
             if !report.screenTests.isEmpty {
                 h.append(
-                    "<ul>" + report.screenTests.map { "<li>\(esc(taskName($0.task))), \(esc(ReportText.label(report, $0.model))): \(esc($0.sentence))</li>" }
+                    "<ul>"
+                        + report.screenTests.map {
+                            "<li>\(esc(taskName($0.task))), \(esc(ReportText.label(report, $0.model))): \(esc($0.sentence))</li>"
+                        }
                         .joined() + "</ul>")
             }
         }
@@ -316,7 +319,8 @@ enum ReportFigure {
                     "<text x=\"\(n(cx))\" y=\"\(n(below))\" text-anchor=\"middle\" fill=\"#444\">\(Format.percent(rate)), n=\(row.trials)</text>")
             }
             g.append("<line x1=\"\(n(left))\" x2=\"\(n(left))\" y1=\"\(n(top))\" y2=\"\(n(y(0)))\" stroke=\"#444\"/>")
-            g.append("<text transform=\"translate(12,\(n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">fool rate (higher is better)</text>")
+            g.append(
+                "<text transform=\"translate(12,\(n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">fool rate (higher is better)</text>")
             g.append("</g>")
         }
         g.append("</svg>")

@@ -67,7 +67,9 @@ public enum ReportText {
             let extremes = report.extremes.filter { $0.task == task }
             if !extremes.isEmpty {
                 out.append("")
-                out.append("Lowest and highest images (ranked by empirical-Bayes estimate, ties by raw rate, then image id; raw rate and trials in brackets):")
+                out.append(
+                    "Lowest and highest images (ranked by empirical-Bayes estimate, ties by raw rate, then image id; raw rate and trials in brackets):"
+                )
                 for e in extremes {
                     func list(_ rows: [ImageFoolRate]) -> String {
                         rows.map { "\($0.image) \(Format.percent($0.shrunken, digits: 0)) (\($0.fooled)/\($0.trials))" }

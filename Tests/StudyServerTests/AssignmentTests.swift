@@ -103,7 +103,8 @@ final class AssignmentTests: XCTestCase {
         for participant in participants.prefix(4) { _ = try await participant.answer(0) }
         // A phone whose screen is too small, and a person who declined consent: neither can ever answer. They
         // came last, so without the release the tie-break would hand out the first sequences instead.
-        let phone = participants[4], decliner = participants[5]
+        let phone = participants[4]
+        let decliner = participants[5]
         _ = try await server.client.post("/api/sessions/\(phone.token)/events", json: ["kind": "display_refused"])
         _ = try await server.client.post("/api/sessions/\(decliner.token)/events", json: ["kind": "consent_declined"])
         let freed = Set([
