@@ -367,7 +367,16 @@ public struct AnalysisSettings: Codable, Sendable, Equatable {
         case equivalenceMargin = "equivalence_margin"
     }
 
-    public init(confidenceLevel: Double = 0.95, bootstrapSamples: Int = 10_000, equivalenceMargin: Double = 0.1) {
+    /// The analysis defaults, the one place the definition, the report and the plan and simulate commands read them.
+    public static let defaultConfidenceLevel = 0.95
+    public static let defaultBootstrapSamples = 10_000
+    public static let defaultEquivalenceMargin = 0.1
+
+    public init(
+        confidenceLevel: Double = AnalysisSettings.defaultConfidenceLevel,
+        bootstrapSamples: Int = AnalysisSettings.defaultBootstrapSamples,
+        equivalenceMargin: Double = AnalysisSettings.defaultEquivalenceMargin
+    ) {
         self.confidenceLevel = confidenceLevel
         self.bootstrapSamples = bootstrapSamples
         self.equivalenceMargin = equivalenceMargin
@@ -375,9 +384,9 @@ public struct AnalysisSettings: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        confidenceLevel = try c.decodeIfPresent(Double.self, forKey: .confidenceLevel) ?? 0.95
-        bootstrapSamples = try c.decodeIfPresent(Int.self, forKey: .bootstrapSamples) ?? 10_000
-        equivalenceMargin = try c.decodeIfPresent(Double.self, forKey: .equivalenceMargin) ?? 0.1
+        confidenceLevel = try c.decodeIfPresent(Double.self, forKey: .confidenceLevel) ?? Self.defaultConfidenceLevel
+        bootstrapSamples = try c.decodeIfPresent(Int.self, forKey: .bootstrapSamples) ?? Self.defaultBootstrapSamples
+        equivalenceMargin = try c.decodeIfPresent(Double.self, forKey: .equivalenceMargin) ?? Self.defaultEquivalenceMargin
     }
 }
 

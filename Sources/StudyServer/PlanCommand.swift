@@ -70,7 +70,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         var scenarios: [(name: String, scenario: PlanScenario)] = []
-        var confidence = level ?? 0.95
+        var confidence = level ?? AnalysisSettings.defaultConfidenceLevel
         var risk: ExclusionRisk?
         if let sdParticipant, let sdImage {
             let manifest = try? inputs.loadManifest()

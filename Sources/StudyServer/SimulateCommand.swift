@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeededRandom
+import StudyKit
 import StudyStats
 
 struct SimulateCommand: AsyncParsableCommand {
@@ -24,7 +25,7 @@ struct SimulateCommand: AsyncParsableCommand {
     var bootstrap: Int?
 
     @Option(help: "Confidence level.")
-    var level = 0.95
+    var level = AnalysisSettings.defaultConfidenceLevel
 
     @Option(help: "Seed; study k of a setting always uses random stream k.")
     var seed: UInt64 = 2021
@@ -84,7 +85,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let study = SyntheticStudy()
         let manifest = try study.manifest()
         let trials = study.trials(seed: seed)
-        let samples = bootstrap ?? 10_000
+        let samples = bootstrap ?? AnalysisSettings.defaultBootstrapSamples
         let settings = ReportSettings(analysis: manifest.definition.analysis, seed: seed, bootstrapSamples: samples)
         var times: [Double] = []
         var anchors: [Double] = []

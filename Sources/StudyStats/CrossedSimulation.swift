@@ -1,5 +1,6 @@
 import Foundation
 import SeededRandom
+import StudyKit
 
 /// One simulated-study setting: participants each see `imagesPerParticipant` of `images` images once
 /// (balanced: every image is seen equally often), answers are Bernoulli with logit
@@ -211,7 +212,7 @@ public enum CrossedSimulation {
     /// results are the same with or without it.
     public static func run(
         _ setting: SimulationSetting, studies: Int, bootstrapSamples: Int,
-        level: Double = 0.95, seed: UInt64, mixedModel: Bool = false
+        level: Double = AnalysisSettings.defaultConfidenceLevel, seed: UInt64, mixedModel: Bool = false
     ) async -> SimulationResult {
         let mu = setting.intercept
         let target = setting.populationFoolRate

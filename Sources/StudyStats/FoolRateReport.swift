@@ -73,7 +73,8 @@ public struct ReportSettings: Codable, Sendable, Equatable {
     public var primaryDescription: String
 
     public init(
-        level: Double = 0.95, bootstrapSamples: Int = 10_000, seed: UInt64 = 0, equivalenceMargin: Double = 0.1,
+        level: Double = AnalysisSettings.defaultConfidenceLevel, bootstrapSamples: Int = AnalysisSettings.defaultBootstrapSamples,
+        seed: UInt64 = 0, equivalenceMargin: Double = AnalysisSettings.defaultEquivalenceMargin,
         extremeImages: Int = 3
     ) {
         self.level = level

@@ -70,7 +70,7 @@ public struct PlanResult: Codable, Sendable, Equatable {
 /// the primary interval of each, as the report would.
 public enum SamplePlanner {
     public static func plan(
-        _ scenario: PlanScenario, targetHalfWidth: Double, level: Double = 0.95,
+        _ scenario: PlanScenario, targetHalfWidth: Double, level: Double = AnalysisSettings.defaultConfidenceLevel,
         studies: Int = 200, bootstrapSamples: Int = 200, maxParticipants: Int = 1000,
         seed: UInt64 = 1
     ) async -> PlanResult {
