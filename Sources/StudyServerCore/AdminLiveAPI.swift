@@ -34,12 +34,13 @@ struct AdminLiveAPI: Sendable {
             abandoned: progress.tasks.map(\.abandoned).reduce(0, +), declined: progress.tasks.map(\.declined).reduce(0, +),
             screenRefused: progress.tasks.map(\.screenRefused).reduce(0, +),
             droppedOut: progress.tasks.map(\.droppedOut).reduce(0, +))
-        let counted = Self.countedMainTrials(trials, definition: definition)
+        // The report's per-image rows count the main trials left after the exclusions: what it analyses.
+        var counted: [[String]: Int] = [:]
+        for image in report.images { counted[[image.task, image.model, image.image]] = image.trials }
         let cells = progress.cells.map {
             LiveSnapshot.Cell(
                 task: $0.task, model: $0.model, label: labels[$0.model] ?? $0.model, image: $0.image,
-                answered: $0.answered, counted: counted[LiveCellKey(task: $0.task, model: $0.model, image: $0.image), default: 0],
-                planned: $0.planned)
+                answered: $0.answered, counted: counted[[$0.task, $0.model, $0.image], default: 0], planned: $0.planned)
         }
         let rates = report.foolRates.filter { $0.trials > 0 || labels[$0.model] != nil }.map { row -> LiveSnapshot.FoolRate in
             let interval = row.interval(settings.primaryMethod)
@@ -70,16 +71,6 @@ struct AdminLiveAPI: Sendable {
             storage: database.storageStatus())
     }
 
-    /// Main trials that count after the study's exclusions, per cell: what the report will analyse.
-    static func countedMainTrials(_ trials: [AnsweredTrial], definition: StudyDefinition) -> [LiveCellKey: Int] {
-        let outcome = Exclusions.apply(trials, rules: definition.exclusions, exposureMs: definition.exposureMs)
-        var counted: [LiveCellKey: Int] = [:]
-        for (index, trial) in trials.enumerated() where trial.kind == .main && outcome.reasons[index] == nil {
-            counted[LiveCellKey(task: trial.task, model: trial.model, image: trial.image), default: 0] += 1
-        }
-        return counted
-    }
-
     /// Where recruiting could stop with holes in the balanced design: every sequence of a task handed out and
     /// none active any more, while cells have fewer counted answers than planned (excluded or abandoned
     /// participants' trials do not count).
@@ -92,12 +83,6 @@ struct AdminLiveAPI: Sendable {
                 + "exclusions; recruiting more participants (or re-opening the excluded participants' sequences) fills them"
         }
     }
-}
-
-struct LiveCellKey: Hashable {
-    var task: String
-    var model: String
-    var image: String
 }
 
 /// The JSON of `GET /api/admin/live`.
