@@ -262,8 +262,12 @@ public struct DisplaySpec: Codable, Sendable, Equatable {
     /// `image_px` is not a whole multiple of `hrSize` (the validation reports that).
     public func scale(hrSize: Int) -> Int? {
         if let devicePxPerImagePx { return devicePxPerImagePx }
-        // At a physical size, the factor of a DPR-1 screen (each screen gets its own in the page).
-        if let cssPxPerImagePx { return max(1, Int(cssPxPerImagePx.rounded())) }
+        // At a physical size, the factor of a DPR-1 screen (each screen gets its own in the page, by the same rule:
+        // display.js devicePxPerImagePx, the nearest whole number with ties to the smaller image).
+        if let cssPxPerImagePx {
+            let below = max(1, Int((cssPxPerImagePx + 1e-9).rounded(.down)))
+            return cssPxPerImagePx - Double(below) > Double(below + 1) - cssPxPerImagePx ? below + 1 : below
+        }
         guard let imagePx else { return Self.defaultDevicePxPerImagePx }
         guard hrSize > 0, imagePx >= hrSize, imagePx % hrSize == 0 else { return nil }
         return imagePx / hrSize

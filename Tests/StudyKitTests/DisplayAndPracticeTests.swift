@@ -37,6 +37,11 @@ final class DisplayAndPracticeTests: XCTestCase {
         XCTAssertEqual(tiny.field, "display.css_px_per_image_px")
         let physical = try DefinitionFixtures.parse(DefinitionFixtures.minimal + "\ndisplay:\n  css_px_per_image_px: 2\n").definition
         XCTAssertEqual(physical.display.cssPxPerImagePx, 2)
+        XCTAssertEqual(physical.displayScale, 2)
+        // The page's rule (display.js devicePxPerImagePx at DPR 1): nearest whole factor, ties to the smaller.
+        for (css, factor) in [(2.5, 2), (2.6, 3), (0.5, 1), (3.0, 3)] {
+            XCTAssertEqual(DisplaySpec(cssPxPerImagePx: css).scale(hrSize: 128), factor, "\(css)")
+        }
         XCTAssertEqual(physical.display.allowedDPRs, [1, 1.1, 1.25, 1.5, 2], "the ratios measured exact at a physical size")
         let noBicubic =
             DefinitionFixtures.minimal.replacingOccurrences(of: "kind: bicubic", with: "kind: external\n    folder: out")
