@@ -7,8 +7,9 @@ import Foundation
 public enum SessionTextFacts {
     /// The placeholder replaced by the expected minutes of one session.
     public static let minutesPlaceholder = "{minutes}"
-    /// Seconds a trial takes beyond its fixation and exposure: the choice and the page's transitions.
-    /// Sessions of the default study measured a median choice of about 1.2 s.
+    /// Seconds a trial takes beyond its fixation and exposure: the choice (about a second) and the page's
+    /// transitions (0.4 s between trials, 2 s of feedback after a practice trial). An assumption, checked against
+    /// real sessions by `studyserver status`.
     static let secondsPerTrialBeyondExposure = 2.0
     /// Seconds for the steps around the trials: display check, consent, instructions, completion.
     static let fixedSeconds = 75.0
